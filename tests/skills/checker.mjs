@@ -1,0 +1,498 @@
+// The skills checker: reads skills/<name>/SKILL.md and reports every way a skill
+// disagrees with the plugin's tools or with what real clawnodes accept.
+//
+// Conventions a skill follows so that every example can be checked
+// (tests/skills/README.md says the same for skill authors):
+//
+// 1. Frontmatter: the file starts with a `---` line and the block ends with a `---` line.
+//    One `key: value` per line. Strings are plain or double-quoted; `metadata` is one line of
+//    strict JSON: `metadata: {"openclaw": {"emoji": "…", "requires": {…}}}`.
+// 2. Every fenced block whose info string is `json` holds exactly one JSON object of one of
+//    six shapes:
+//      {"tool": "claw_…", "args": {…}}            a call of a plugin tool
+//      {"tool": "claw_…", "details": {…}}         an excerpt of that tool's result details
+//      {"tool": "nodes", "args": {"action": "invoke", "node": "…",
+//                                 "invokeCommand": "…", "invokeParamsJson": "{…}"}}
+//                                                 OpenClaw's own `nodes` tool
+//      {"command": "gpu.list", "params": {…}}      a clawnode command and its params
+//      {"command": "gpu.list", "response": {…}}    an excerpt of a real node's answer
+//      {"command": "gpu.list", "error": {…}}       an error a node sends back
+//    Params are checked against tests/fixtures/clawnode/params.json (keys, required keys,
+//    types); answer excerpts against the recorded answers in tests/fixtures/clawnode/*.json
+//    (every field shown must exist there); tool args and details against skills-data.json.
+// 3. Outside json blocks: every `claw_name` must be a tool in the manifest's contracts.tools;
+//    every inline code span that looks like a command (`gpu.metrics`, `deploy.*`) must be a
+//    known command, a wildcard over known commands, or a gateway method listed in the data;
+//    `openclaw nodes invoke … --command X --params '{…}'` lines are checked like json calls.
+// 4. Workflow skills say `user-invocable: false`; size stays within data.sizeBytes.
+
+import fs from "node:fs";
+import path from "node:path";
+
+const FRONTMATTER_KEYS = new Set([
+  "name", "description", "metadata", "user-invocable", "homepage", "disable-model-invocation",
+  "command-dispatch", "command-tool", "command-arg-mode", "license", "compatibility", "allowed-tools",
+]);
+const OPENCLAW_METADATA_KEYS = new Set([
+  "emoji", "requires", "always", "homepage", "os", "primaryEnv", "skillKey", "install",
+]);
+const REQUIRES_KEYS = new Set(["bins", "anyBins", "env", "config"]);
+const FREE_FORM_FIELDS = new Set(["data", "labels", "bins", "inspect", "payload"]);
+
+/** Loads everything the checker compares skills against, from project files. */
+export function loadData(repoRoot, options = {}) {
+  const fixturesDir = options.fixturesDir ?? path.join(repoRoot, "tests", "fixtures", "clawnode");
+  const dataPath = options.dataPath ?? path.join(repoRoot, "tests", "skills", "skills-data.json");
+  const manifestPath = options.manifestPath ?? path.join(repoRoot, "openclaw.plugin.json");
+  const data = JSON.parse(fs.readFileSync(dataPath, "utf8"));
+
+  let toolNames;
+  let toolSource;
+  if (fs.existsSync(manifestPath)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+    const listed = manifest?.contracts?.tools;
+    if (!Array.isArray(listed)) throw new Error(`${manifestPath}: contracts.tools is not an array`);
+    toolNames = new Set(listed);
+    toolSource = "manifest";
+  } else {
+    toolNames = new Set(data.fallbackTools);
+    toolSource = "fallback";
+  }
+
+  const commands = new Set(
+    fs.readFileSync(path.join(fixturesDir, "commands-all.txt"), "utf8")
+      .split("\n").map((l) => l.trim()).filter(Boolean),
+  );
+  const rawParams = JSON.parse(fs.readFileSync(path.join(fixturesDir, "params.json"), "utf8"));
+  const params = {};
+  for (const [command, spec] of Object.entries(rawParams)) {
+    if (command.startsWith("_")) continue;
+    const types = {};
+    for (const [key, text] of Object.entries(spec.types ?? {})) types[key] = parseTypeText(text, `${command}.${key}`);
+    params[command] = {
+      required: spec.required ?? [],
+      optional: spec.optional ?? [],
+      oneOf: spec.required_one_of ?? [],
+      gate: spec.gate ?? null,
+      types,
+    };
+  }
+
+  const answers = {};
+  for (const file of fs.readdirSync(fixturesDir)) {
+    if (!file.endsWith(".json") || file === "params.json") continue;
+    const fixture = JSON.parse(fs.readFileSync(path.join(fixturesDir, file), "utf8"));
+    if (typeof fixture.command !== "string" || !("response" in fixture)) continue;
+    (answers[fixture.command] ??= []).push(fixture.response);
+  }
+
+  const namespaces = new Set([...commands].map((c) => c.split(".")[0]));
+  for (const ns of data.absentNamespaces ?? []) namespaces.add(ns);
+
+  return {
+    data, toolNames, toolSource, commands, params, answers, namespaces,
+    gatewayMethods: new Set(data.gatewayMethods ?? []),
+    expected: [
+      ...data.skills.core, ...data.skills.featureGated, ...data.skills.meta, ...data.skills.workflow,
+    ],
+    workflow: new Set(data.skills.workflow),
+  };
+}
+
+/** Turns a params.json type description into a checkable type; throws on text it does not know. */
+export function parseTypeText(text, where = "") {
+  const t = text.trim();
+  if (t === "string[] KEY=VALUE") return { kind: "env", says: 'an array of "KEY=VALUE" strings' };
+  if (t.startsWith("string[]")) return { kind: "string[]", says: "an array of strings" };
+  if (t === "object string->string") return { kind: "object-of-strings", says: "an object of string values" };
+  if (t === "integer count") return { kind: "integer", min: 0, says: "a whole number >= 0" };
+  if (t === "number") return { kind: "number", says: "a number" };
+  if (t === "boolean") return { kind: "boolean", says: "true or false" };
+  if (t.startsWith("string like")) return { kind: "memory", says: 'a size string like "8g" or "512m"' };
+  if (t === "5-field cron") return { kind: "cron", says: 'a 5-field cron string like "0 3 * * *"' };
+  const objectArray = /^object\[\] with keys (.+)$/.exec(t);
+  if (objectArray) {
+    const keys = objectArray[1].split(",").map((k) => k.trim());
+    return { kind: "object[]", keys, says: `an array of objects with keys ${keys.join(", ")}` };
+  }
+  if (t.startsWith("[{") && t.endsWith("}]")) {
+    const keys = braceKeys(t.slice(1, -1));
+    return { kind: "object[]", keys, says: `an array of objects with keys ${keys.join(", ")}` };
+  }
+  if (t.startsWith("{") && t.endsWith("}")) {
+    const keys = braceKeys(t);
+    return { kind: "object", keys, says: `an object with keys ${keys.join(", ")}` };
+  }
+  if (/^[A-Za-z-]+(\|[A-Za-z-]+)+$/.test(t)) {
+    const values = t.split("|");
+    return { kind: "enum", values, says: `one of ${values.join(", ")}` };
+  }
+  throw new Error(`params.json type not understood at ${where}: "${text}"`);
+}
+
+function braceKeys(text) {
+  return text.slice(1, -1).split(",")
+    .map((k) => k.replace(/\(.*?\)/g, "").replace("?", "").trim())
+    .filter(Boolean);
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function typeOk(type, value) {
+  switch (type.kind) {
+    case "env":
+      return Array.isArray(value) && value.every((s) => typeof s === "string" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(s));
+    case "string[]":
+      return Array.isArray(value) && value.every((s) => typeof s === "string");
+    case "object-of-strings":
+      return isPlainObject(value) && Object.values(value).every((s) => typeof s === "string");
+    case "integer":
+      return Number.isInteger(value) && (type.min === undefined || value >= type.min)
+        && (type.max === undefined || value <= type.max);
+    case "number":
+      return typeof value === "number" && Number.isFinite(value)
+        && (type.exclusiveMin === undefined || value > type.exclusiveMin);
+    case "boolean":
+      return typeof value === "boolean";
+    case "memory":
+      return typeof value === "string" && /^[0-9]+(\.[0-9]+)?[bkmgtBKMGT]?$/.test(value);
+    case "cron":
+      return typeof value === "string" && value.trim().split(/\s+/).length === 5;
+    case "object[]":
+      return Array.isArray(value) && value.every((o) => isPlainObject(o) && Object.keys(o).every((k) => type.keys.includes(k)));
+    case "object":
+      return isPlainObject(value) && (!type.keys || Object.keys(value).every((k) => type.keys.includes(k)));
+    case "enum":
+      return type.values.includes(value);
+    case "string":
+      return typeof value === "string" && (!type.pattern || new RegExp(type.pattern).test(value));
+    default:
+      return true;
+  }
+}
+
+/** Converts a tool parameter spec from skills-data.json to a checkable type. */
+function toolType(spec) {
+  if (spec.enum) return { kind: "enum", values: spec.enum, says: `one of ${spec.enum.join(", ")}` };
+  switch (spec.type) {
+    case "string": return { kind: "string", pattern: spec.pattern, says: spec.pattern ? `a string matching ${spec.pattern}` : "a string" };
+    case "integer": {
+      const range = spec.max !== undefined ? ` in ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : "";
+      return { kind: "integer", min: spec.min, max: spec.max, says: `a whole number${range}` };
+    }
+    case "number": return { kind: "number", exclusiveMin: spec.exclusiveMin, says: spec.exclusiveMin !== undefined ? `a number > ${spec.exclusiveMin}` : "a number" };
+    case "boolean": return { kind: "boolean", says: "true or false" };
+    case "memory": return { kind: "memory", says: 'a size string like "8g" or "512m"' };
+    case "object-of-strings": return { kind: "object-of-strings", says: 'an object of string values ({"KEY": "value"})' };
+    case "string[]": return { kind: "string[]", says: "an array of strings" };
+    case "object": return { kind: "object", says: "a JSON object" };
+    default: return { kind: "any", says: "anything" };
+  }
+}
+
+/** Parses the YAML subset skills use; returns {fields, bodyStart} or {error}. */
+export function parseFrontmatter(text) {
+  const lines = text.split("\n");
+  if (lines[0].replace(/\r$/, "") !== "---") return { error: "no frontmatter (the file must start with a --- line)" };
+  let end = -1;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i].replace(/\r$/, "") === "---") { end = i; break; }
+  }
+  if (end < 0) return { error: "invalid frontmatter: no closing --- line" };
+  const fields = {};
+  for (let i = 1; i < end; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const m = /^([A-Za-z][A-Za-z0-9_-]*):(.*)$/.exec(line);
+    if (!m) return { error: `invalid frontmatter: line ${i + 1}: expected "key: value", got "${line.trim()}"` };
+    const key = m[1];
+    let raw = m[2].trim();
+    if (raw === "") {
+      // a value continued on indented lines (the block form of metadata): join and parse as JSON
+      const parts = [];
+      while (i + 1 < end && /^\s+\S/.test(lines[i + 1])) parts.push(lines[++i].trim());
+      raw = parts.join(" ");
+      if (raw === "") return { error: `invalid frontmatter: line ${i + 1}: "${key}" has no value` };
+    }
+    if (Object.hasOwn(fields, key)) return { error: `invalid frontmatter: "${key}" appears twice` };
+    const value = parseScalar(raw);
+    if (value.error) return { error: `invalid frontmatter: "${key}": ${value.error}` };
+    fields[key] = value.value;
+  }
+  return { fields, bodyStart: end + 1 };
+}
+
+function parseScalar(raw) {
+  if (raw.startsWith('"')) {
+    try { return { value: JSON.parse(raw) }; } catch { return { error: "unterminated or invalid double-quoted string" }; }
+  }
+  if (raw.startsWith("'")) {
+    if (!/^'(?:[^']|'')*'$/.test(raw)) return { error: "unterminated single-quoted string" };
+    return { value: raw.slice(1, -1).replace(/''/g, "'") };
+  }
+  if (raw.startsWith("{") || raw.startsWith("[")) {
+    try { return { value: JSON.parse(raw) }; } catch (e) { return { error: `not valid JSON (${e.message})` }; }
+  }
+  const plain = raw.replace(/\s+#.*$/, "");
+  if (plain === "true") return { value: true };
+  if (plain === "false") return { value: false };
+  if (/^-?[0-9]+(\.[0-9]+)?$/.test(plain)) return { value: Number(plain) };
+  if (/^[&*!|>%@`]/.test(plain)) return { error: `a plain value cannot start with "${plain[0]}" (quote it)` };
+  if (plain.includes(": ")) return { error: 'a plain value cannot contain ": " (quote it)' };
+  return { value: plain };
+}
+
+/** Lists fenced blocks with their info string, first line number (1-based) and text. */
+function fencedBlocks(lines, from) {
+  const blocks = [];
+  let open = null;
+  for (let i = from; i < lines.length; i++) {
+    const line = lines[i];
+    const fence = /^\s*(`{3,}|~{3,})(.*)$/.exec(line);
+    if (!open && fence) {
+      open = { marker: fence[1], info: fence[2].trim(), line: i + 1, body: [] };
+    } else if (open && fence && fence[1].startsWith(open.marker) && fence[2].trim() === "") {
+      blocks.push({ info: open.info, line: open.line, end: i + 1, text: open.body.join("\n") });
+      open = null;
+    } else if (open) {
+      open.body.push(line);
+    }
+  }
+  if (open) blocks.push({ info: open.info, line: open.line, end: lines.length, text: open.body.join("\n"), unclosed: true });
+  return blocks;
+}
+
+/** Checks one skill's text; `folder` is its directory name. Returns error strings. */
+export function checkSkillText(folder, text, d) {
+  const errors = [];
+  const where = `${folder}/SKILL.md`;
+  const err = (line, msg) => errors.push(line ? `${where}:${line}: ${msg}` : `${where}: ${msg}`);
+
+  const size = Buffer.byteLength(text, "utf8");
+  const { min, max } = d.data.sizeBytes;
+  if (size < min || size > max) err(0, `size ${size} bytes is outside ${min}..${max}`);
+
+  const fm = parseFrontmatter(text);
+  if (fm.error) {
+    err(0, fm.error);
+    return errors;
+  }
+  const f = fm.fields;
+  for (const key of Object.keys(f)) if (!FRONTMATTER_KEYS.has(key)) err(0, `unknown frontmatter key "${key}"`);
+  if (typeof f.name !== "string" || f.name === "") err(0, "missing name");
+  else if (f.name !== folder) err(0, `name "${f.name}" differs from its folder "${folder}"`);
+  if (typeof f.description !== "string" || f.description.trim() === "") err(0, "missing description");
+  else if (f.description.length > 1024) err(0, `description is ${f.description.length} characters (at most 1024)`);
+  checkMetadata(f.metadata, (msg) => err(0, msg));
+  if ("user-invocable" in f && typeof f["user-invocable"] !== "boolean") err(0, "user-invocable must be true or false");
+  if (d.workflow.has(folder) && f["user-invocable"] !== false) err(0, "a workflow skill needs user-invocable: false");
+  if (!d.workflow.has(folder) && f["user-invocable"] === false) err(0, "only workflow skills set user-invocable: false");
+
+  const lines = text.split("\n");
+  const blocks = fencedBlocks(lines, fm.bodyStart);
+  const inJson = new Set();
+  for (const b of blocks) {
+    if (b.unclosed) err(b.line, "fenced block is never closed");
+    const lang = b.info.split(/\s+/)[0].toLowerCase();
+    if (lang === "json5" || lang === "jsonc") err(b.line, `use \`\`\`json, not \`\`\`${lang} (json blocks are checked)`);
+    if (lang !== "json") continue;
+    for (let l = b.line; l <= b.end; l++) inJson.add(l);
+    let value;
+    try {
+      value = JSON.parse(b.text);
+    } catch (e) {
+      err(b.line, `json block does not parse: ${e.message}`);
+      continue;
+    }
+    checkJsonBlock(value, d, (msg) => err(b.line, msg));
+  }
+
+  // prose and non-json blocks (the frontmatter description too)
+  lines.forEach((line, i) => {
+    if (inJson.has(i + 1)) return;
+    for (const m of line.matchAll(/\bclaw_[a-z][a-z0-9_]*/g)) {
+      if (!d.toolNames.has(m[0])) err(i + 1, `unknown tool "${m[0]}" (not in ${d.toolSource === "manifest" ? "the manifest's contracts.tools" : "the five plugin tools"})`);
+    }
+    for (const m of line.matchAll(/`([^`\n]+)`/g)) checkInlineName(m[1].trim(), d, (msg) => err(i + 1, msg));
+    const cli = /\bnodes invoke\b.*--command\s+([^\s'"]+)(?:.*--params\s+'([^']*)')?/.exec(line);
+    if (cli) {
+      const command = cli[1];
+      if (!d.commands.has(command)) err(i + 1, `unknown clawnode command "${command}"`);
+      else if (cli[2] !== undefined) {
+        let p;
+        try { p = JSON.parse(cli[2]); } catch (e) { err(i + 1, `--params does not parse: ${e.message}`); p = undefined; }
+        if (p !== undefined) checkCommandParams(command, p, d, (msg) => err(i + 1, msg));
+      }
+    }
+  });
+  return errors;
+}
+
+function checkMetadata(metadata, err) {
+  if (metadata === undefined) return err("missing metadata (metadata.openclaw with an emoji)");
+  if (!isPlainObject(metadata) || !isPlainObject(metadata.openclaw)) return err("metadata needs an \"openclaw\" object");
+  const oc = metadata.openclaw;
+  for (const key of Object.keys(oc)) if (!OPENCLAW_METADATA_KEYS.has(key)) err(`unknown metadata.openclaw key "${key}"`);
+  if (typeof oc.emoji !== "string" || oc.emoji === "") err("metadata.openclaw.emoji missing");
+  if (oc.requires !== undefined) {
+    if (!isPlainObject(oc.requires)) return err("metadata.openclaw.requires must be an object");
+    for (const [key, value] of Object.entries(oc.requires)) {
+      if (!REQUIRES_KEYS.has(key)) err(`unknown metadata.openclaw.requires key "${key}"`);
+      else if (!Array.isArray(value) || !value.every((s) => typeof s === "string")) err(`metadata.openclaw.requires.${key} must be an array of strings`);
+    }
+  }
+}
+
+function checkInlineName(token, d, err) {
+  if (!/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/.test(token) || !token.includes(".")) return;
+  const ns = token.split(".")[0];
+  if (!d.namespaces.has(ns)) return;
+  if (token.endsWith(".*")) {
+    const prefix = token.slice(0, -1);
+    if ((d.data.absentNamespaces ?? []).includes(ns) && !token.slice(ns.length + 1).includes(".")) return;
+    if (![...d.commands].some((c) => c.startsWith(prefix))) err(`no clawnode command matches "${token}"`);
+    return;
+  }
+  if (d.commands.has(token) || d.gatewayMethods.has(token)) return;
+  err(`unknown clawnode command "${token}"`);
+}
+
+function checkJsonBlock(value, d, err) {
+  if (!isPlainObject(value)) return err("json block must hold one object: a tool call, a command call or an answer excerpt");
+  const keys = Object.keys(value).sort().join(",");
+  if ("tool" in value) {
+    const tool = value.tool;
+    if (keys !== "args,tool" && keys !== "details,tool") return err(`a tool block has exactly "tool" and "args" (a call) or "tool" and "details" (an answer), got ${Object.keys(value).join(", ")}`);
+    if (typeof tool !== "string") return err('"tool" must be a string');
+    if (tool in (d.data.hostTools ?? {})) {
+      if (!("args" in value)) return err(`show ${tool} calls only, not answers`);
+      return checkHostToolCall(tool, value.args, d, err);
+    }
+    if (!d.toolNames.has(tool)) return err(`unknown tool "${tool}" (not in ${d.toolSource === "manifest" ? "the manifest's contracts.tools" : "the five plugin tools"})`);
+    const spec = d.data.tools[tool];
+    if (!spec) return err(`no parameter data for tool "${tool}" in tests/skills/skills-data.json`);
+    if ("args" in value) return checkToolArgs(tool, spec, value.args, d, err);
+    return checkShape(value.details, [spec.details], `${tool} details`, "", err);
+  }
+  if ("command" in value) {
+    const command = value.command;
+    if (!["command,params", "command,response", "command,error"].includes(keys)) {
+      return err(`a command block has exactly "command" and one of "params", "response", "error", got ${Object.keys(value).join(", ")}`);
+    }
+    if (typeof command !== "string" || !d.commands.has(command)) return err(`unknown clawnode command "${command}"`);
+    if ("params" in value) return checkCommandParams(command, value.params, d, err);
+    if ("error" in value) {
+      if (!isPlainObject(value.error) || !Object.keys(value.error).every((k) => k === "code" || k === "message")) {
+        err(`${command} error has only "code" and "message"`);
+      }
+      return;
+    }
+    const samples = d.answers[command];
+    if (!samples) return err(`no recorded answer for ${command} in the fixtures: do not show its fields`);
+    return checkShape(value.response, samples, `${command} answer`, "", err);
+  }
+  return err("json block is neither a tool call, a command call nor an answer excerpt");
+}
+
+function checkToolArgs(tool, spec, args, d, err) {
+  if (!isPlainObject(args)) return err(`${tool} args must be a JSON object ({}), not ${JSON.stringify(args)}`);
+  for (const key of Object.keys(args)) {
+    if (!(key in spec.params)) err(`${tool} does not accept "${key}" (accepted: ${Object.keys(spec.params).join(", ")})`);
+  }
+  for (const key of spec.required ?? []) if (!(key in args)) err(`${tool} needs "${key}"`);
+  for (const [key, ps] of Object.entries(spec.params)) {
+    if (!(key in args)) continue;
+    if (ps.type === "command") {
+      if (typeof args[key] !== "string" || !d.commands.has(args[key])) err(`unknown clawnode command "${args[key]}"`);
+      continue;
+    }
+    const type = toolType(ps);
+    if (!typeOk(type, args[key])) err(`${tool} "${key}" must be ${type.says}`);
+  }
+  if (tool === "claw_multi_invoke" && typeof args.command === "string" && d.commands.has(args.command) && "params" in args) {
+    checkCommandParams(args.command, args.params, d, err);
+  }
+}
+
+function checkHostToolCall(tool, args, d, err) {
+  const host = d.data.hostTools[tool];
+  if (!isPlainObject(args)) return err(`${tool} args must be a JSON object`);
+  const action = host.actions[args.action];
+  if (!action) return err(`${tool} action must be one of ${Object.keys(host.actions).join(", ")}`);
+  for (const key of Object.keys(args)) {
+    if (key !== "action" && !(key in action.params)) err(`${tool} action ${args.action} does not take "${key}"`);
+  }
+  for (const key of action.required) if (!(key in args)) err(`${tool} action ${args.action} needs "${key}"`);
+  if (args.action !== "invoke") return;
+  const command = args.invokeCommand;
+  if (typeof command !== "string" || !d.commands.has(command)) return err(`unknown clawnode command "${command}"`);
+  if (host.blockedInvokeCommands.includes(command)) return err(`the ${tool} tool refuses ${command}; use claw_multi_invoke (allowed by name in the plugin config)`);
+  if (!("invokeParamsJson" in args)) return err(`${tool} invoke of ${command} needs invokeParamsJson (at least "{}")`);
+  if (typeof args.invokeParamsJson !== "string") return err(`${tool} invokeParamsJson must be a string holding a JSON object`);
+  let p;
+  try { p = JSON.parse(args.invokeParamsJson); } catch (e) { return err(`invokeParamsJson does not parse: ${e.message}`); }
+  checkCommandParams(command, p, d, err);
+}
+
+/** Checks params for one clawnode command against params.json. */
+export function checkCommandParams(command, params, d, err) {
+  const spec = d.params[command];
+  if (!spec) return err(`no param data for ${command} in params.json`);
+  if (!isPlainObject(params)) return err(`${command} params must be a JSON object ({} at least), not ${JSON.stringify(params)}`);
+  const accepted = [...spec.required, ...spec.oneOf, ...spec.optional];
+  for (const key of Object.keys(params)) {
+    if (!accepted.includes(key)) err(`${command} does not accept param "${key}" (accepted: ${accepted.join(", ") || "none"})`);
+  }
+  for (const key of spec.required) if (!(key in params)) err(`${command} needs param "${key}"`);
+  if (spec.oneOf.length && !spec.oneOf.some((k) => k in params)) err(`${command} needs one of ${spec.oneOf.map((k) => `"${k}"`).join(", ")}`);
+  for (const [key, type] of Object.entries(spec.types)) {
+    if (key in params && !typeOk(type, params[key])) err(`${command} param "${key}" must be ${type.says}`);
+  }
+}
+
+/** Every field in `shown` must exist at the same place in at least one of `samples`. */
+function checkShape(shown, samples, label, prefix, err) {
+  if (!isPlainObject(shown)) return err(`${label} excerpt must be a JSON object`);
+  const objects = samples.filter(isPlainObject);
+  for (const [key, value] of Object.entries(shown)) {
+    const here = objects.filter((o) => Object.hasOwn(o, key)).map((o) => o[key]);
+    if (here.length === 0) {
+      const known = [...new Set(objects.flatMap((o) => Object.keys(o)))].sort();
+      err(`${label} has no field "${prefix}${key}" (it has: ${known.join(", ")})`);
+      continue;
+    }
+    if (FREE_FORM_FIELDS.has(key)) continue;
+    if (isPlainObject(value)) {
+      const inner = here.filter(isPlainObject);
+      if (inner.length && inner.some((o) => Object.keys(o).length)) checkShape(value, inner, label, `${prefix}${key}.`, err);
+    } else if (Array.isArray(value)) {
+      const elements = here.filter(Array.isArray).flat();
+      if (!elements.some(isPlainObject)) continue;
+      for (const el of value) if (isPlainObject(el)) checkShape(el, elements, label, `${prefix}${key}[].`, err);
+    }
+  }
+}
+
+/** Checks a whole skills directory; returns every error (empty when all is well). */
+export function checkSkills(skillsDir, d) {
+  const errors = [];
+  if (!fs.existsSync(skillsDir)) return [`${skillsDir}: no skills directory`];
+  const folders = fs.readdirSync(skillsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const withSkill = [];
+  for (const folder of folders) {
+    const file = path.join(skillsDir, folder, "SKILL.md");
+    if (!fs.existsSync(file)) {
+      errors.push(`${folder}: no SKILL.md`);
+      continue;
+    }
+    withSkill.push(folder);
+    errors.push(...checkSkillText(folder, fs.readFileSync(file, "utf8"), d));
+  }
+  if (withSkill.length !== d.expected.length) errors.push(`expected ${d.expected.length} skills, found ${withSkill.length}`);
+  for (const name of d.expected) if (!withSkill.includes(name)) errors.push(`missing skill "${name}"`);
+  for (const name of withSkill) if (!d.expected.includes(name)) errors.push(`unexpected skill "${name}"`);
+  return errors;
+}
