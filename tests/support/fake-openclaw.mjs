@@ -1,0 +1,1068 @@
+// An in-process stand-in for the OpenClaw 2026.9.6 gateway as a plugin host, with a fleet of
+// simulated clawnodes. Plain ESM, no dependencies. Used by the JS tests and by bench/.
+//
+// What it mirrors, read from the installed gateway's dist/ code:
+// - api.runtime.nodes.invoke dispatches the gateway's `node.invoke` method in process. Failures
+//   reject with a GatewayClientRequestError-shaped Error {name, message, code, gatewayCode,
+//   details, retryable, retryAfterMs}; an abort rejects at once with `signal.reason` (the
+//   DOMException "This operation was aborted" for a bare `abort()`).
+// - A node serves one invoke at a time (clawnode handles invokes serially in its socket loop).
+//   The gateway arms each invoke's deadline when it sends it, so time spent queued at the node
+//   counts against `timeoutMs`. A timed-out or aborted invoke is still served by the node (it
+//   cannot be recalled), so it keeps the node busy.
+// - A node command answered through a plugin's node invoke policy surfaces its errors with the
+//   policy path's shapes (INVALID_REQUEST, bare message, details.code); without a policy, with the
+//   plain path's shapes (UNAVAILABLE, "CODE: message", details.nodeError).
+// - clawnode sends `payload` as an object, so `payloadJSON` is null in every result.
+import { readFileSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve as resolvePath } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FIXTURE_DIR = resolvePath(here, "../fixtures/clawnode");
+
+/** The 68 commands a default clawnode build declares, in the fixture file's order. */
+export const DEFAULT_COMMANDS = Object.freeze(
+  readFileSync(join(FIXTURE_DIR, "commands-default-build.txt"), "utf8").split(/\s+/).filter(Boolean),
+);
+
+/** Fixture per command: `{command, params, response}` or `{command, params, error}`; the file named exactly `<command>.json` wins. */
+export const FIXTURES = (() => {
+  const out = {};
+  const files = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith(".json") && f !== "params.json").sort();
+  for (const f of files) {
+    const fx = JSON.parse(readFileSync(join(FIXTURE_DIR, f), "utf8"));
+    if (!fx || typeof fx.command !== "string") continue;
+    const exact = f === `${fx.command}.json`;
+    if (exact || !(fx.command in out)) out[fx.command] = fx;
+  }
+  return Object.freeze(out);
+})();
+
+/** Param keys each command reads (`params.json`). */
+export const PARAM_SPECS = JSON.parse(readFileSync(join(FIXTURE_DIR, "params.json"), "utf8"));
+
+/** Commands the gateway allows on platform linux with no plugin policy and no config (reference/openclaw-host.md). */
+export const LINUX_DEFAULT_ALLOW = Object.freeze(["system.notify", "computer.act"]);
+
+// ---------------------------------------------------------------------------------------------
+// Errors, exactly as the gateway builds them
+
+/** The Error a failed `api.runtime.nodes.invoke` / `list` rejects with (GatewayClientRequestError). */
+export class GatewayClientRequestError extends Error {
+  constructor({ code, message, details, retryable, retryAfterMs }) {
+    super(message ?? "request failed");
+    this.name = "GatewayClientRequestError";
+    this.code = code ?? "UNAVAILABLE";
+    this.gatewayCode = this.code;
+    this.details = details;
+    this.retryable = retryable === true;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+function abortError(signal) {
+  if (signal.reason instanceof Error) return signal.reason;
+  const err = new Error("gateway request aborted for node.invoke", { cause: signal.reason });
+  err.name = "AbortError";
+  return err;
+}
+
+const pairingChanged = () => ({
+  code: "UNAVAILABLE",
+  message: "node pairing changed while invocation was active",
+  retryable: true,
+  details: { code: "PAIRING_CHANGED" },
+});
+
+const notConnected = () => ({
+  code: "UNAVAILABLE",
+  message: "node not connected",
+  details: {
+    code: "NOT_CONNECTED",
+    nodeError: { code: "NOT_CONNECTED", message: "node not connected" },
+    nodeCommandDispatched: false,
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+function fnv1a(str) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < str.length; i++) {
+    h ^= str.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix32(a) {
+  a = (a + 0x6d2b79f5) | 0;
+  let t = Math.imul(a ^ (a >>> 15), 1 | a);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A seeded PRNG (mulberry32): `rng()` in [0, 1). */
+export function createRng(seed = 1) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const Z99 = 2.326347874040841; // standard normal quantile at 0.99
+
+/**
+ * A seeded log-normal latency model: `({node, command, seq}) => ms`, an integer >= 1.
+ * The draw depends only on (seed, nodeId, seq) — the seq-th invoke the node serves — so a run
+ * that sends each node the same invokes in the same order sees the same latencies.
+ */
+export function lognormalLatency({ median = 20, p99 = 200, seed = 1 } = {}) {
+  const mu = Math.log(median);
+  const sigma = Math.log(p99 / median) / Z99;
+  const s = seed >>> 0;
+  const fn = ({ node, seq }) => {
+    const base = (node._hash ^ Math.imul(s, 0x9e3779b1) ^ Math.imul(seq + 1, 0x85ebca6b)) >>> 0;
+    const u1 = Math.max(mix32(base), 1e-12);
+    const u2 = mix32(base ^ 0x5bd1e995);
+    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return Math.max(1, Math.round(Math.exp(mu + sigma * z)));
+  };
+  fn.model = { kind: "lognormal", median, p99, seed: s, mu, sigma };
+  return fn;
+}
+
+function latencyFunction(latency, seed) {
+  if (latency === undefined || latency === null) return lognormalLatency({ seed });
+  if (typeof latency === "function") return latency;
+  if (typeof latency === "number") {
+    const ms = Math.max(0, latency);
+    const fn = () => ms;
+    fn.model = { kind: "constant", ms };
+    return fn;
+  }
+  if (typeof latency === "object") return lognormalLatency({ seed, ...latency });
+  throw new TypeError("latency must be a number, a function or {median, p99, seed}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node answers
+
+const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+const isErrorAnswer = (v) =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && "error" in v && Object.keys(v).length === 1 &&
+  v.error !== null && typeof v.error === "object";
+
+const TEMPLATE = Object.fromEntries(
+  Object.entries(FIXTURES)
+    .filter(([, fx]) => "response" in fx)
+    .map(([cmd, fx]) => [cmd, JSON.stringify(fx.response)]),
+);
+const fromTemplate = (cmd) => JSON.parse(TEMPLATE[cmd]);
+
+function hex(seedText, len) {
+  let out = "";
+  let i = 0;
+  while (out.length < len) out += createHash("sha256").update(`${seedText}:${i++}`).digest("hex");
+  return out.slice(0, len);
+}
+
+/** The node's default answer to a command it has no `answers` entry for. */
+function fixtureAnswer(command, params) {
+  const fx = FIXTURES[command];
+  if (fx && "response" in fx) return fromTemplate(command);
+  if (fx && fx.error) return { error: { ...fx.error } };
+  return { success: true };
+}
+
+// clawnode's parameter checks for the commands a fleet plugin sends with arguments
+function checkParams(command, params) {
+  const spec = PARAM_SPECS[command];
+  if (!spec || typeof spec !== "object") return null;
+  const required = Array.isArray(spec.required) ? spec.required : [];
+  if (params === null || params === undefined) {
+    if (required.length === 0) return null;
+    return `invalid type: null, expected struct ${command.split(/[._]/).map((w) => w[0].toUpperCase() + w.slice(1)).join("")}Params`;
+  }
+  if (typeof params !== "object" || Array.isArray(params)) return `invalid type: ${Array.isArray(params) ? "sequence" : typeof params}, expected struct`;
+  if (command === "workload.stop" || command === "workload.logs" || command === "workload.inspect" || command === "workload.stats") {
+    if (params.containerId === undefined && params.name === undefined) return "containerId or name required";
+    return null;
+  }
+  for (const key of required) if (!(key in params)) return `missing field \`${key}\``;
+  const types = spec.types ?? {};
+  for (const [key, t] of Object.entries(types)) {
+    if (!(key in params) || params[key] === null) continue;
+    const v = params[key];
+    if (String(t).startsWith("string[]") && !Array.isArray(v)) {
+      return `invalid type: ${typeof v === "object" ? "map" : typeof v === "string" ? `string "${v}"` : typeof v}, expected a sequence`;
+    }
+  }
+  return null;
+}
+
+// Answers for nodes made by makeNodes(): built from the node's spec on every invoke, so 5000
+// nodes cost a few small objects each, not a copy of every payload.
+const SPEC_ANSWERS = {
+  "node.health"(params, node) {
+    const s = node.spec;
+    const r = fromTemplate("node.health");
+    r.hostname = s.hostname;
+    r.cpu_count = s.cpuCount;
+    r.gpu_count = s.gpus.length;
+    r.load_average = { one: s.load, five: s.load * 0.9, fifteen: s.load * 0.8 };
+    r.memory = {
+      total_mb: s.memTotalMb,
+      used_mb: s.memUsedMb,
+      available_mb: s.memTotalMb - s.memUsedMb,
+      usage_percent: (100 * s.memUsedMb) / s.memTotalMb,
+    };
+    const d = r.disks[0];
+    d.usage_percent = s.diskPct;
+    d.available_bytes = Math.round(d.total_bytes * (1 - s.diskPct / 100));
+    r.uptime_secs = s.uptime;
+    return r;
+  },
+  "node.capabilities"(params, node) {
+    const s = node.spec;
+    const r = fromTemplate("node.capabilities");
+    r.hostname = s.hostname;
+    r.cpu_count = s.cpuCount;
+    r.total_memory_mb = s.memTotalMb;
+    r.capabilities = s.gpus.length ? ["system", "gpu", "nvidia", "docker", "container"] : ["system", "docker", "container"];
+    r.gpus = s.gpus.map((g, index) => ({ index, memory_mb: g.memoryMb, name: g.model }));
+    r.gpu_count = s.gpus.length;
+    r.gpu_total_memory_gb = Math.floor(s.gpus.reduce((a, g) => a + g.memoryMb, 0) / 1024);
+    return r;
+  },
+  "system.info"(params, node) {
+    const s = node.spec;
+    const r = fromTemplate("system.info");
+    r.hostname = s.hostname;
+    r.cpu_count = s.cpuCount;
+    r.total_memory_mb = s.memTotalMb;
+    r.used_memory_mb = s.memUsedMb;
+    r.available_memory_mb = s.memTotalMb - s.memUsedMb;
+    r.capabilities = s.gpus.length ? ["system", "gpu", "nvidia", "docker", "container"] : ["system", "docker", "container"];
+    r.gpu_count = s.gpus.length;
+    r.gpu_total_memory_gb = Math.floor(s.gpus.reduce((a, g) => a + g.memoryMb, 0) / 1024);
+    return r;
+  },
+  "gpu.list"(params, node) {
+    const gpus = node.spec.gpus.map((g, index) => ({
+      index,
+      memory_total_mb: g.memoryMb,
+      name: g.model,
+      pci_bus_id: g.pci,
+      uuid: g.uuid,
+    }));
+    return { count: gpus.length, gpus, total_memory_gb: Math.floor(gpus.reduce((a, g) => a + g.memory_total_mb, 0) / 1024) };
+  },
+  "gpu.metrics"(params, node) {
+    const metrics = node.spec.gpus.map((g, index) => ({
+      index,
+      memory_total_mb: g.memoryMb,
+      memory_used_mb: g.memUsedMb,
+      power_draw_w: g.powerDrawW,
+      power_limit_w: g.powerLimitW,
+      temperature_c: g.tempC,
+      utilization_percent: g.util,
+      uuid: g.uuid,
+    }));
+    return { count: metrics.length, metrics };
+  },
+  "workload.list"(params, node) {
+    const workloads = node.spec.workloads.map((w) => ({ ...w }));
+    return { count: workloads.length, runtime: "cli", workloads };
+  },
+  "workload.run"(params, node) {
+    const n = node.spec.runs++;
+    const containerId = hex(`${node.nodeId}:run:${n}`, 64);
+    const id = hex(`${node.nodeId}:wl:${n}`, 32);
+    return {
+      containerId,
+      image: params.image,
+      name: params.name ?? `${String(params.image).split(/[/:]/).slice(-2, -1)[0] ?? "workload"}-${n}`,
+      runtime: "cli",
+      success: true,
+      workloadId: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Nodes
+
+/** A 64-hex node id like a real clawnode's (SHA-256 of a name). */
+export const nodeIdFor = (name) => createHash("sha256").update(String(name)).digest("hex");
+
+const pick = (v, i, dflt) => (typeof v === "function" ? v(i) : v === undefined ? dflt : v);
+
+/**
+ * N fixture-shaped node specs for createFleet, deterministic for a given seed.
+ * Options (each a value or `(i) => value`): `prefix` ["gpu-node"], `gpus` [2], `gpuModel`
+ * ["NVIDIA H100 80GB HBM3"], `gpuMemoryMb` [81559], `cpuOnly` [false] (or `cpuOnlyEvery: k`:
+ * nodes k-1, 2k-1, … have no GPU), `failing` [false] (or `failEvery: k`): every command answers
+ * COMMAND_ERROR "simulated failure", `connected` [true], `approvalState` ["approved"],
+ * `workloads` [1] containers per node, `busyGpus` [1]: GPUs 0..busyGpus-1 show load, `commands`
+ * [DEFAULT_COMMANDS], `seed` [1].
+ */
+export function makeNodes(n, opts = {}) {
+  const prefix = opts.prefix ?? "gpu-node";
+  const seed = opts.seed ?? 1;
+  const width = Math.max(4, String(n).length);
+  const nodes = [];
+  for (let i = 0; i < n; i++) {
+    const rng = createRng(fnv1a(`${seed}:${prefix}:${i}`));
+    const name = `${prefix}-${String(i).padStart(width, "0")}`;
+    const cpuOnly = opts.cpuOnlyEvery ? (i + 1) % opts.cpuOnlyEvery === 0 : Boolean(pick(opts.cpuOnly, i, false));
+    const failing = opts.failEvery ? (i + 1) % opts.failEvery === 0 : Boolean(pick(opts.failing, i, false));
+    const gpuCount = cpuOnly ? 0 : pick(opts.gpus, i, 2);
+    const model = pick(opts.gpuModel, i, "NVIDIA H100 80GB HBM3");
+    const memoryMb = pick(opts.gpuMemoryMb, i, 81559);
+    const busy = pick(opts.busyGpus, i, 1);
+    const gpus = [];
+    for (let g = 0; g < gpuCount; g++) {
+      const u = hex(`${name}:gpu:${g}`, 32);
+      const loaded = g < busy;
+      gpus.push({
+        model,
+        memoryMb,
+        uuid: `GPU-${u.slice(0, 8)}-${u.slice(8, 12)}-${u.slice(12, 16)}-${u.slice(16, 20)}-${u.slice(20, 32)}`,
+        pci: `00000000:${(0x18 + g * 0x12).toString(16).toUpperCase().padStart(2, "0")}:00.0`,
+        util: loaded ? 60 + Math.floor(rng() * 40) : 0,
+        memUsedMb: loaded ? Math.floor(memoryMb * (0.5 + rng() * 0.4)) : 1,
+        tempC: loaded ? 62 + Math.floor(rng() * 18) : 30 + Math.floor(rng() * 8),
+        powerDrawW: loaded ? Math.fround(400 + rng() * 250) : null,
+        powerLimitW: loaded ? 700.0 : null,
+      });
+    }
+    const wlCount = pick(opts.workloads, i, 1);
+    const workloads = [];
+    for (let w = 0; w < wlCount; w++) {
+      const exited = w % 3 === 2;
+      workloads.push({
+        containerId: hex(`${name}:ctr:${w}`, 12),
+        image: w % 2 ? "vllm/vllm-openai:v0.6.0" : "pytorch/pytorch:2.0",
+        name: `${w % 2 ? "serve" : "train"}-${w + 1}`,
+        status: exited ? `Exited (0) ${1 + (w % 5)} hours ago` : `Up ${5 + w} minutes`,
+      });
+    }
+    const node = {
+      nodeId: nodeIdFor(`${seed}:${name}`),
+      displayName: name,
+      platform: "linux",
+      connected: pick(opts.connected, i, true),
+      approvalState: pick(opts.approvalState, i, "approved"),
+      commands: pick(opts.commands, i, DEFAULT_COMMANDS),
+      spec: {
+        hostname: name,
+        cpuCount: gpuCount ? 32 : 16,
+        memTotalMb: gpuCount ? 257698 : 64300,
+        memUsedMb: Math.floor((gpuCount ? 257698 : 64300) * (0.2 + rng() * 0.4)),
+        diskPct: 30 + rng() * 40,
+        load: Math.round(rng() * 800) / 100,
+        uptime: 3600 + Math.floor(rng() * 86400 * 30),
+        gpus,
+        workloads,
+        runs: 0,
+      },
+    };
+    if (failing) {
+      node.answers = new Proxy({}, {
+        get: () => ({ error: { code: "COMMAND_ERROR", message: "simulated failure" } }),
+        has: () => true,
+      });
+    }
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fleet: node sessions, their queues, accounting
+
+/**
+ * A fleet of simulated clawnodes.
+ * `nodes`: `[{nodeId, displayName?, platform?="linux", connected?=true, approvalState?="approved",
+ *   commands?=DEFAULT_COMMANDS, caps?, answers?: {[command]: payload | (params, node, ctx) => payload
+ *   | {error:{code,message}}}, spec?}]` (makeNodes() builds these).
+ * `latency`: ms as a number, `({node, command, params, seq}) => ms`, or `{median, p99, seed}`;
+ *   default log-normal median 20 ms, p99 200 ms. 0 answers on the next turn of the event loop.
+ * `seed`: seeds the default latency model [1].
+ */
+export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
+  const latencyOf = latencyFunction(latency, seed);
+  const byId = new Map();
+  const now = () => performance.now();
+  let log = [];
+  let recording = true;
+  let inFlight = 0;
+  let idleWaiters = [];
+  let stats;
+
+  const resetStats = () => {
+    stats = {
+      startedAt: now(),
+      perNode: new Map(), // nodeId -> {invokes: {cmd: n}, busyMs, served}
+      timeouts: [], // {nodeId, command, timeoutMs, queuedMs, latencyMs, staleAhead}
+      aborted: 0,
+      lists: 0,
+      maxQueueDepth: 0,
+    };
+  };
+  resetStats();
+
+  const nodeStats = (id) => {
+    let s = stats.perNode.get(id);
+    if (!s) {
+      s = { invokes: {}, busyMs: 0, served: 0 };
+      stats.perNode.set(id, s);
+    }
+    return s;
+  };
+
+  for (const raw of nodes) addNode(raw);
+
+  function addNode(raw) {
+    if (!raw || typeof raw.nodeId !== "string" || !raw.nodeId) throw new TypeError("every node needs a nodeId");
+    const node = {
+      nodeId: raw.nodeId,
+      displayName: raw.displayName ?? raw.nodeId.slice(0, 12),
+      platform: raw.platform ?? "linux",
+      connected: raw.connected ?? true,
+      approvalState: raw.approvalState ?? "approved",
+      commands: [...(raw.commands ?? DEFAULT_COMMANDS)],
+      caps: raw.caps ?? ["container", "docker", "gpu", "nvidia", "system"],
+      answers: raw.answers ?? {},
+      spec: raw.spec,
+      version: raw.version ?? "0.4.2",
+      remoteIp: raw.remoteIp ?? "127.0.0.1",
+      connectedAtMs: raw.connectedAtMs ?? Date.now(),
+      _hash: fnv1a(raw.nodeId),
+      _sortedCommands: null,
+      queue: [],
+      busy: null,
+      seq: 0,
+    };
+    node._sortedCommands = [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].sort();
+    byId.set(node.nodeId, node);
+    return node;
+  }
+
+  function listEntry(node) {
+    const pending = node.approvalState === "pending-approval";
+    const commands = pending ? [] : node._sortedCommands.slice();
+    return {
+      nodeId: node.nodeId,
+      displayName: node.displayName,
+      platform: node.platform,
+      version: node.version,
+      clientId: "node-host",
+      clientMode: "node",
+      remoteIp: node.remoteIp,
+      caps: [...node.caps].sort(),
+      commands,
+      approvalState: node.approvalState,
+      connectedAtMs: node.connected ? node.connectedAtMs : undefined,
+      lastConnectedAtMs: node.connectedAtMs,
+      paired: true,
+      connected: node.connected,
+      ...(node.connected ? { invocableCommands: commands.slice() } : {}),
+    };
+  }
+
+  /** `node.list` as the runtime returns it: connected nodes first, then by display name. */
+  function list(params) {
+    if (recording) log.push({ op: "list", params: params ? { ...params } : undefined });
+    stats.lists++;
+    const all = [...byId.values()];
+    const chosen = params?.connected === true ? all.filter((n) => n.connected) : all;
+    chosen.sort((a, b) => {
+      if (a.connected !== b.connected) return a.connected ? -1 : 1;
+      const l = a.displayName.toLowerCase();
+      const r = b.displayName.toLowerCase();
+      return l < r ? -1 : l > r ? 1 : a.nodeId.localeCompare(b.nodeId);
+    });
+    return { nodes: chosen.map(listEntry) };
+  }
+
+  function answer(node, command, params, seq) {
+    const ctx = { seq, fleet };
+    let v;
+    if (command in node.answers) {
+      const a = node.answers[command];
+      v = typeof a === "function" ? a(params, node, ctx) : a;
+    } else {
+      const bad = checkParams(command, params);
+      if (bad) return { ok: false, error: { code: "COMMAND_ERROR", message: bad } };
+      if (node.spec && SPEC_ANSWERS[command]) return { ok: true, payload: SPEC_ANSWERS[command](params ?? {}, node, ctx) };
+      v = fixtureAnswer(command, params);
+    }
+    if (isErrorAnswer(v)) return { ok: false, error: { code: v.error.code ?? "COMMAND_ERROR", message: v.error.message ?? "" } };
+    return { ok: true, payload: clone(v) };
+  }
+
+  function settle(job, res) {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.timer) clearTimeout(job.timer);
+    if (job.signal && job.onAbort) job.signal.removeEventListener("abort", job.onAbort);
+    job.resolve(res);
+  }
+
+  function pump(node) {
+    if (node.busy || node.queue.length === 0) return;
+    const job = node.queue.shift();
+    node.busy = job;
+    job.startedAt = now();
+    const seq = node.seq++;
+    let ms = Number(latencyOf({ node, command: job.command, params: job.params, seq }));
+    if (!Number.isFinite(ms) || ms < 0) ms = 0;
+    job.latencyMs = ms;
+    const s = nodeStats(node.nodeId);
+    s.invokes[job.command] = (s.invokes[job.command] ?? 0) + 1;
+    s.busyMs += ms;
+    s.served++;
+    const finish = () => {
+      const res = answer(node, job.command, job.params, seq);
+      if (job.timeoutRecord) job.timeoutRecord.latencyMs = ms;
+      settle(job, res);
+      node.busy = null;
+      inFlight--;
+      pump(node);
+      if (inFlight === 0 && idleWaiters.length) {
+        const w = idleWaiters;
+        idleWaiters = [];
+        for (const r of w) r();
+      }
+    };
+    if (ms === 0) setImmediate(finish);
+    else setTimeout(finish, ms);
+  }
+
+  /**
+   * The node registry's invoke: queue `command` on the node and resolve with what the node
+   * answered, `{ok:true, payload}` or `{ok:false, error:{code, message}}` (TIMEOUT "node invoke
+   * timed out", ABORTED "node invoke cancelled", NOT_CONNECTED, COMMAND_ERROR, …). Never rejects.
+   * `timeoutMs`: undefined → 30000, 0 → no deadline; the deadline runs from this call.
+   */
+  function dispatch(nodeId, command, params, { timeoutMs, signal } = {}) {
+    const node = byId.get(nodeId);
+    if (!node || !node.connected) return Promise.resolve({ ok: false, error: { code: "NOT_CONNECTED", message: "node not connected" } });
+    if (signal?.aborted) return Promise.resolve({ ok: false, error: { code: "ABORTED", message: "node invoke cancelled" } });
+    const t = timeoutMs === undefined || timeoutMs === null || !Number.isFinite(Number(timeoutMs)) ? 30000 : Math.max(0, Math.floor(Number(timeoutMs)));
+    return new Promise((resolve) => {
+      const job = { command, params, resolve, settled: false, enqueuedAt: now(), startedAt: undefined, latencyMs: undefined, timer: null, signal, onAbort: null };
+      const staleAhead = (node.busy && node.busy.settled) || node.queue.some((j) => j.settled);
+      if (t > 0) {
+        job.timer = setTimeout(() => {
+          const rec = {
+            nodeId,
+            command,
+            timeoutMs: t,
+            queuedMs: (job.startedAt ?? now()) - job.enqueuedAt,
+            latencyMs: job.latencyMs,
+            staleAhead: Boolean(staleAhead),
+          };
+          job.timeoutRecord = rec;
+          stats.timeouts.push(rec);
+          settle(job, { ok: false, error: { code: "TIMEOUT", message: "node invoke timed out" } });
+        }, t);
+      }
+      if (signal) {
+        job.onAbort = () => {
+          stats.aborted++;
+          settle(job, { ok: false, error: { code: "ABORTED", message: "node invoke cancelled" } });
+        };
+        signal.addEventListener("abort", job.onAbort, { once: true });
+      }
+      inFlight++;
+      node.queue.push(job);
+      const depth = node.queue.length + (node.busy ? 1 : 0);
+      if (depth > stats.maxQueueDepth) stats.maxQueueDepth = depth;
+      pump(node);
+    });
+  }
+
+  const fleet = {
+    /** Node records by id (mutable: flip `connected`, change `answers`, … between calls). */
+    nodes: byId,
+    latency: latencyOf,
+    addNode,
+    removeNode: (nodeId) => byId.delete(nodeId),
+    list,
+    dispatch,
+    /** Resolves when no invoke is queued or being served on any node. */
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
+    get inFlight() {
+      return inFlight;
+    },
+    /** The recorded calls since the last takeLog(): `{op:"list", params}` and `{op:"invoke", nodeId, command, params, timeoutMs}`. */
+    takeLog() {
+      const l = log;
+      log = [];
+      return l;
+    },
+    setRecording(on) {
+      recording = Boolean(on);
+    },
+    _record(entry) {
+      if (recording) log.push(entry);
+    },
+    resetStats,
+    /**
+     * Accounting since the last resetStats(): per node `{invokes: {command: n}, busyMs}` (busyMs:
+     * the sum of the latencies the node spent serving, queue time excluded), `idealMs` (the
+     * largest busyMs: no call over these invokes can finish sooner), totals by command,
+     * `timeouts` with each one's own latency and time queued, `aborted`, `lists`.
+     */
+    stats() {
+      const perNode = {};
+      let idealMs = 0;
+      let totalInvokes = 0;
+      const byCommand = {};
+      for (const [id, s] of stats.perNode) {
+        perNode[id] = { invokes: { ...s.invokes }, busyMs: s.busyMs };
+        if (s.busyMs > idealMs) idealMs = s.busyMs;
+        for (const [c, k] of Object.entries(s.invokes)) {
+          byCommand[c] = (byCommand[c] ?? 0) + k;
+          totalInvokes += k;
+        }
+      }
+      const timeouts = stats.timeouts.map((t) => ({ ...t }));
+      const slowNode = timeouts.filter((t) => t.latencyMs !== undefined && t.latencyMs >= t.timeoutMs).length;
+      return {
+        perNode,
+        idealMs,
+        totalInvokes,
+        byCommand,
+        timeouts,
+        timeoutSummary: { total: timeouts.length, slowNode, queued: timeouts.length - slowNode },
+        aborted: stats.aborted,
+        lists: stats.lists,
+        maxQueueDepth: stats.maxQueueDepth,
+      };
+    },
+  };
+  return fleet;
+}
+
+// ---------------------------------------------------------------------------------------------
+// api.runtime.nodes
+
+function validateInvokeParams(p) {
+  if (!p || typeof p !== "object") return "invalid node.invoke params: must be object";
+  for (const key of Object.keys(p)) {
+    if (!["nodeId", "command", "params", "timeoutMs", "idempotencyKey", "sessionKey", "signal", "scopes"].includes(key)) {
+      return `invalid node.invoke params: must NOT have additional properties (${key})`;
+    }
+  }
+  if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || p.timeoutMs < 0)) {
+    return "invalid node.invoke params: at /timeoutMs: must be integer >= 0";
+  }
+  return null;
+}
+
+/**
+ * `api.runtime.nodes` over a fleet, as the gateway builds it for a plugin: `list({connected})`
+ * and `invoke({nodeId, command, params, timeoutMs, signal})`.
+ * `policies`: the node invoke policies registered so far (their `handle` is called for the
+ * commands they cover, like the real gateway). `allowlist`: "declared" (default: every command a
+ * node lists is invocable) or "policy" (only LINUX_DEFAULT_ALLOW, the policies' commands and
+ * `allowCommands`, like a gateway with no `gateway.nodes.commands.allow`).
+ */
+export function createNodesRuntime(fleet, { policies = [], allowlist = "declared", allowCommands = [], config = {}, pluginConfig = {} } = {}) {
+  const respondError = (e) => ({ ok: false, error: e });
+
+  async function handleInvoke(p) {
+    const nodeId = typeof p.nodeId === "string" ? p.nodeId.trim() : "";
+    const command = typeof p.command === "string" ? p.command.trim() : "";
+    if (!nodeId || !command) return respondError({ code: "INVALID_REQUEST", message: "nodeId and command required" });
+    const node = fleet.nodes.get(nodeId);
+    if (!node) return respondError(pairingChanged());
+    if (node.approvalState === "pending-approval") return respondError(pairingChanged());
+    if (!node.connected) return respondError(notConnected());
+    const platform = node.platform ?? "unknown";
+    const policy = policies.find((pol) => Array.isArray(pol.commands) && pol.commands.includes(command));
+    const allowed =
+      allowlist === "declared"
+        ? node.commands.includes(command) || LINUX_DEFAULT_ALLOW.includes(command) || Boolean(policy) || allowCommands.includes(command)
+        : LINUX_DEFAULT_ALLOW.includes(command) || allowCommands.includes(command) ||
+          policies.some((pol) => pol.commands?.includes(command) && (pol.defaultPlatforms ?? []).includes(platform));
+    if (!allowed) {
+      return respondError({
+        code: "INVALID_REQUEST",
+        message: `node command not allowed: "${command}" is not in the allowlist for platform "${platform}"`,
+        details: { reason: "command not allowlisted", command },
+      });
+    }
+    if (!node.commands.includes(command)) {
+      return respondError({
+        code: "INVALID_REQUEST",
+        message: `node command not allowed: the node (platform: ${platform}) does not support "${command}"`,
+        details: { reason: "command not declared by node", command },
+      });
+    }
+    const sendParams = "params" in p ? p.params : undefined;
+    if (policy) {
+      let dispatched = false;
+      const invokeNode = async (override = {}) => {
+        dispatched = true;
+        const res = await fleet.dispatch(nodeId, command, override.params ?? sendParams, {
+          timeoutMs: override.timeoutMs ?? p.timeoutMs,
+          signal: p.signal,
+        });
+        if (!res.ok) return { ok: false, code: res.error?.code, message: res.error?.message ?? "node command failed", details: { nodeError: res.error ?? null } };
+        return { ok: true, payload: res.payload, payloadJSON: null };
+      };
+      let result;
+      try {
+        result = await policy.handle({
+          nodeId,
+          command,
+          params: sendParams,
+          timeoutMs: p.timeoutMs,
+          idempotencyKey: p.idempotencyKey,
+          config,
+          pluginConfig,
+          node: { nodeId, displayName: node.displayName, platform, deviceFamily: undefined, caps: node.caps, commands: node.commands },
+          client: null,
+          invokeNode,
+        });
+      } catch (err) {
+        return respondError({ code: "UNAVAILABLE", message: err instanceof Error ? err.message : String(err) });
+      }
+      if (!result || !result.ok) {
+        return respondError({
+          code: result?.unavailable ? "UNAVAILABLE" : "INVALID_REQUEST",
+          message: result?.message,
+          details: { ...(result?.details ?? {}), nodeCommandDispatched: dispatched, ...(result?.code ? { code: result.code } : {}) },
+        });
+      }
+      return { ok: true, payload: { ok: true, nodeId, command, payload: result.payload, payloadJSON: result.payloadJSON ?? null } };
+    }
+    const res = await fleet.dispatch(nodeId, command, sendParams, { timeoutMs: p.timeoutMs, signal: p.signal });
+    if (!res.ok) {
+      const code = typeof res.error?.code === "string" ? res.error.code.trim() : "";
+      const msg = (typeof res.error?.message === "string" && res.error.message.trim()) || "node invoke failed";
+      return respondError({
+        code: "UNAVAILABLE",
+        message: code ? `${code}: ${msg}` : msg,
+        details: { nodeError: res.error ?? null, nodeCommandDispatched: true },
+      });
+    }
+    return { ok: true, payload: { ok: true, nodeId, command, payload: res.payload, payloadJSON: null } };
+  }
+
+  return {
+    async list(params) {
+      return fleet.list(params);
+    },
+    async invoke(params) {
+      const signal = params?.signal;
+      if (signal?.aborted) throw abortError(signal);
+      const bad = validateInvokeParams(params);
+      if (bad) throw new GatewayClientRequestError({ code: "INVALID_REQUEST", message: bad });
+      fleet._record({ op: "invoke", nodeId: params.nodeId, command: params.command, params: params.params, timeoutMs: params.timeoutMs });
+      const work = handleInvoke(params);
+      let response;
+      if (signal) {
+        let onAbort;
+        const cancelled = new Promise((_, reject) => {
+          onAbort = () => reject(abortError(signal));
+          signal.addEventListener("abort", onAbort, { once: true });
+        });
+        try {
+          response = await Promise.race([work, cancelled]);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+      } else {
+        response = await work;
+      }
+      if (!response.ok) throw new GatewayClientRequestError(response.error);
+      return response.payload;
+    },
+    openDuplex() {
+      throw new Error("openDuplex is not simulated");
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plugin api
+
+const unavailableNodes = () => {
+  const unavailable = () => {
+    throw new Error("Plugin node runtime is only available inside the Gateway.");
+  };
+  return { list: unavailable, invoke: unavailable, openDuplex: unavailable };
+};
+
+/**
+ * A plugin `api` over a fleet, and what the plugin registers through it.
+ * Options: `fleet`, `pluginConfig` [{}], `config` (the whole OpenClaw config) [{}], `id`
+ * ["clawbernetes"], `registrationMode` ["full"], `runtime` [true] (false: runtime.nodes throws
+ * like outside the gateway), `manifest` (openclaw.plugin.json: enforces contracts.tools),
+ * `allowlist` ["declared" | "policy"], `allowCommands` [], `stateDir` [a temp dir path].
+ */
+export function createApi({
+  fleet,
+  pluginConfig = {},
+  config = {},
+  id = "clawbernetes",
+  registrationMode = "full",
+  runtime = true,
+  manifest,
+  allowlist = "declared",
+  allowCommands = [],
+  stateDir = join(tmpdir(), `fake-openclaw-state-${process.pid}`),
+  workspaceDir = process.cwd(),
+} = {}) {
+  const tools = new Map();
+  const services = [];
+  const methods = new Map();
+  const policies = [];
+  const logs = [];
+  const events = [];
+  const errors = [];
+  let sealed = false;
+  let lateRegistrations = 0;
+
+  const logger = {
+    debug: (msg) => logs.push({ level: "debug", msg: String(msg) }),
+    info: (msg) => logs.push({ level: "info", msg: String(msg) }),
+    warn: (msg) => logs.push({ level: "warn", msg: String(msg) }),
+    error: (msg) => logs.push({ level: "error", msg: String(msg) }),
+  };
+
+  const nodesRuntime =
+    runtime && fleet ? createNodesRuntime(fleet, { policies, allowlist, allowCommands, config, pluginConfig }) : unavailableNodes();
+
+  const guard = (fn) => (...args) => {
+    if (sealed) {
+      lateRegistrations++;
+      return;
+    }
+    return fn(...args);
+  };
+
+  const declaredTools = manifest?.contracts?.tools;
+
+  const api = {
+    id,
+    name: manifest?.name ?? id,
+    version: manifest?.version,
+    registrationMode,
+    config,
+    pluginConfig,
+    logger,
+    runtime: { nodes: nodesRuntime },
+    resolvePath: (p) => resolvePath(workspaceDir, p),
+    registerTool: guard((tool, opts) => {
+      const name = typeof tool === "function" ? opts?.name : tool?.name;
+      if (!name) {
+        errors.push("tool without a name");
+        return;
+      }
+      if (manifest && !(Array.isArray(declaredTools) && declaredTools.includes(name))) {
+        errors.push(`plugin must declare contracts.tools for: ${name}`);
+        return;
+      }
+      tools.set(name, tool);
+    }),
+    registerService: guard((service) => {
+      services.push(service);
+    }),
+    registerGatewayMethod: guard((name, handler, opts = {}) => {
+      methods.set(name, { handler, opts });
+    }),
+    registerNodeInvokePolicy: guard((policy) => {
+      policies.push(policy);
+    }),
+    registerCli: guard(() => {}),
+    registerCommand: guard(() => {}),
+    registerHttpRoute: guard(() => {}),
+    on: guard(() => {}),
+  };
+
+  const resolveTool = (name) => {
+    const t = tools.get(name);
+    if (!t) throw new Error(`no tool registered as ${name}`);
+    return typeof t === "function" ? t({}) : t;
+  };
+
+  let serviceCtxs = [];
+
+  const host = {
+    api,
+    tools,
+    services,
+    methods,
+    policies,
+    logs,
+    events,
+    /** Registration errors the real loader would report (undeclared tools, …). */
+    errors,
+    get lateRegistrations() {
+      return lateRegistrations;
+    },
+    /**
+     * Load a plugin entry (its default export `{register}` or a bare function) into this api:
+     * `register(api)` must return synchronously; register* calls after it returns are ignored.
+     */
+    register(entry) {
+      const fn = typeof entry === "function" ? entry : entry?.register;
+      if (typeof fn !== "function") throw new TypeError("plugin entry has no register(api)");
+      const out = fn.call(entry, api);
+      sealed = true;
+      if (out && typeof out.then === "function") throw new Error("plugin register must be synchronous.");
+      return host;
+    },
+    /** `execute(toolCallId, params, signal, onUpdate)` of a registered tool. */
+    async callTool(name, params = {}, { signal, onUpdate, toolCallId = `call-${Math.random().toString(36).slice(2, 10)}` } = {}) {
+      return await resolveTool(name).execute(toolCallId, params, signal, onUpdate);
+    },
+    /** A gateway method's handler; resolves with what it passed to `respond` as `{ok, payload, error}`. */
+    async callMethod(name, params = {}, { client, signal } = {}) {
+      const m = methods.get(name);
+      if (!m) throw new Error(`no gateway method registered as ${name}`);
+      let first;
+      const respond = (ok, payload, error) => {
+        if (!first) first = { ok: Boolean(ok), payload, error };
+      };
+      try {
+        await m.handler({
+          params,
+          respond,
+          client: client ?? { connect: { scopes: ["operator.read", "operator.write"] } },
+          context: {},
+          req: { type: "req", id: `req-${Date.now()}`, method: name, params },
+          isWebchatConnect: () => false,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        if (!first) first = { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: err instanceof Error ? err.message : String(err) }, thrown: err };
+      }
+      if (!first) first = { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: `Gateway method "${name}" completed without a response.` } };
+      return first;
+    },
+    /** The ctx a service's start/stop gets. */
+    serviceContext() {
+      return {
+        config,
+        workspaceDir,
+        stateDir,
+        logger,
+        serviceHealth: {
+          failures: [],
+          reportFailure(err) {
+            this.failures.push(err instanceof Error ? err.message : String(err));
+          },
+          clearFailure() {
+            this.failures.length = 0;
+          },
+        },
+        invokeNode: runtime && fleet ? (params) => nodesRuntime.invoke(params) : undefined,
+        gatewayEvents: {
+          emit(event, payload, opts) {
+            if (!/^[a-z][a-z0-9_-]*$/u.test(event)) throw new Error(`invalid plugin gateway event name: ${event}`);
+            if (!isBoundedJson(payload)) throw new Error("plugin gateway event payload must be bounded JSON");
+            if (!["operator.read", "operator.write", "operator.admin"].includes(opts?.scope)) throw new Error("plugin gateway event scope must be an operator scope");
+            events.push({ event: `plugin.${id}.${event}`, name: event, payload, scope: opts.scope });
+          },
+          onSessionsChanged: () => () => {},
+        },
+      };
+    },
+    /** Start every registered service (in registration order) with a fresh ctx each. */
+    async startServices() {
+      serviceCtxs = services.map(() => host.serviceContext());
+      for (let i = 0; i < services.length; i++) await services[i].start?.(serviceCtxs[i]);
+    },
+    async stopServices() {
+      for (let i = services.length - 1; i >= 0; i--) await services[i].stop?.(serviceCtxs[i] ?? host.serviceContext());
+    },
+  };
+  return host;
+}
+
+// The gateway's bounded-JSON check for gateway event payloads (host-hook-json limits).
+const JSON_LIMITS = { maxDepth: 32, maxNodes: 4096, maxObjectKeys: 512, maxStringLength: 65536, maxSerializedBytes: 262144 };
+function withinLimits(value, state) {
+  state.nodes += 1;
+  if (state.nodes > JSON_LIMITS.maxNodes || state.depth > JSON_LIMITS.maxDepth) return false;
+  if (value === null || typeof value === "boolean") return true;
+  if (typeof value === "string") return value.length <= JSON_LIMITS.maxStringLength;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    state.depth += 1;
+    const ok = value.every((v) => withinLimits(v, state));
+    state.depth -= 1;
+    return ok;
+  }
+  if (typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const entries = Object.entries(value);
+  if (entries.length > JSON_LIMITS.maxObjectKeys) return false;
+  state.depth += 1;
+  const ok = entries.every(([k, v]) => k.length <= JSON_LIMITS.maxStringLength && withinLimits(v, state));
+  state.depth -= 1;
+  return ok;
+}
+export function isBoundedJson(value) {
+  if (!withinLimits(value, { depth: 0, nodes: 0 })) return false;
+  try {
+    return Buffer.byteLength(JSON.stringify(value), "utf8") <= JSON_LIMITS.maxSerializedBytes;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay: the host's own cost for a recorded call
+
+/**
+ * Send a recorded sequence (fleet.takeLog()) straight to the fleet through api.runtime.nodes, with
+ * no plugin: each node's invokes one after another, nodes in parallel, the lists first. The CPU
+ * this costs is the host's share of the recorded call. Resolves with `{invokes, lists, failed}`.
+ */
+export async function replay(fleet, entries, { runtime } = {}) {
+  const rt = runtime ?? createNodesRuntime(fleet);
+  const perNode = new Map();
+  let lists = 0;
+  for (const e of entries) {
+    if (e.op === "list") {
+      lists++;
+      await rt.list(e.params);
+    } else if (e.op === "invoke") {
+      let q = perNode.get(e.nodeId);
+      if (!q) perNode.set(e.nodeId, (q = []));
+      q.push(e);
+    }
+  }
+  let invokes = 0;
+  let failed = 0;
+  await Promise.all(
+    [...perNode.values()].map(async (q) => {
+      for (const e of q) {
+        invokes++;
+        try {
+          await rt.invoke({ nodeId: e.nodeId, command: e.command, params: e.params, ...(e.timeoutMs !== undefined ? { timeoutMs: e.timeoutMs } : {}) });
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { invokes, lists, failed };
+}
