@@ -73,7 +73,6 @@ export function loadData(repoRoot, options = {}) {
       required: spec.required ?? [],
       optional: spec.optional ?? [],
       oneOf: spec.required_one_of ?? [],
-      gate: spec.gate ?? null,
       types,
     };
   }
