@@ -1,0 +1,123 @@
+// The OpenClaw entry of clawbernetes: loads the wasm core, hands it the host (node transport,
+// timers, logger, config) and registers what the core describes. No fleet logic lives here:
+// every decision is made in Rust, where it is tested natively.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const GLUE = require.resolve("../pkg/clawbernetes.js");
+// One wasm instance per process, shared by every registration (register runs more than once).
+const SLOT = Symbol.for("clawbernetes.wasm");
+const slot = (globalThis[SLOT] ??= { glue: null, generation: 0 });
+
+function glue() {
+  slot.glue ??= require(GLUE);
+  return slot.glue;
+}
+
+// After a trap the instance's memory cannot be trusted: drop it so the next call gets a fresh one.
+function discardInstance() {
+  delete require.cache[GLUE];
+  slot.glue = null;
+  slot.generation += 1;
+}
+
+/** A core that survives traps: a trapped call fails with a clear error and the next call starts fresh. */
+class LiveCore {
+  constructor(configJson, io) {
+    this.configJson = configJson;
+    this.io = io;
+    this.core = null;
+    this.generation = -1;
+    this.get(); // invalid config fails registration here, with the core's message
+  }
+
+  get() {
+    if (!this.core || this.generation !== slot.generation) {
+      this.core = new (glue().Core)(this.configJson, this.io);
+      this.generation = slot.generation;
+    }
+    return this.core;
+  }
+
+  async run(call) {
+    try {
+      return await call(this.get());
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        this.core = null;
+        discardInstance();
+        throw new Error(`clawbernetes: the wasm core trapped (${err.message}); it was reloaded and the next call starts fresh`);
+      }
+      throw err;
+    }
+  }
+}
+
+function hostAdapters(api) {
+  const nodes = api.runtime?.nodes;
+  return {
+    nodes: typeof nodes?.invoke === "function" && typeof nodes?.list === "function" ? nodes : undefined,
+    async post(url, headersJson, body, timeoutMs, signal) {
+      const signals = [AbortSignal.timeout(timeoutMs)];
+      if (signal) signals.push(signal);
+      const res = await fetch(url, { method: "POST", headers: JSON.parse(headersJson), body, signal: AbortSignal.any(signals) });
+      return { status: res.status, text: await res.text() };
+    },
+    log: (level, message) => api.logger?.[level]?.(message),
+    envToken: process.env.OPENCLAW_GATEWAY_TOKEN,
+  };
+}
+
+function register(api) {
+  const live = new LiveCore(JSON.stringify(api.pluginConfig ?? {}), hostAdapters(api));
+  const spec = JSON.parse(live.get().describe());
+
+  for (const tool of spec.tools) {
+    api.registerTool({
+      ...tool,
+      async execute(_toolCallId, params, signal, onUpdate) {
+        const progress = typeof onUpdate === "function" ? (u) => onUpdate(JSON.parse(u)) : undefined;
+        const out = await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress));
+        return JSON.parse(out);
+      },
+    });
+  }
+
+  for (const method of spec.methods) {
+    api.registerGatewayMethod(
+      method.name,
+      async ({ params, respond }) => {
+        try {
+          respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {})))));
+        } catch (err) {
+          respond(false, undefined, { code: "UNAVAILABLE", message: String(err?.message ?? err) });
+        }
+      },
+      { scope: method.scope },
+    );
+  }
+
+  api.registerService({
+    id: spec.service,
+    start(ctx) {
+      const emit = (event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope });
+      return live.run((core) => core.startMonitor(emit));
+    },
+    stop() {
+      live.core?.stopMonitor();
+    },
+  });
+
+  api.registerNodeInvokePolicy?.({
+    commands: spec.policy.commands,
+    defaultPlatforms: spec.policy.platforms,
+    handle: async (ctx) => await ctx.invokeNode(),
+  });
+}
+
+export default {
+  id: "clawbernetes",
+  name: "Clawbernetes",
+  description: "Run a GPU fleet of clawnodes as one: health, GPU inventory, placement-aware deploys, workloads.",
+  register,
+};

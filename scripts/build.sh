@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the wasm core and its JS glue into pkg/ (or, with FEATURES=fault-injection, into
+# pkg-test/ for the tests that trap the module on purpose).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+features=${FEATURES:-}
+out=${OUT:-pkg}
+route=$(cat .cache/wasm-route 2>/dev/null || echo debian)
+target_dir=target/wasm
+args=(build --release --lib --target wasm32-unknown-unknown --target-dir "$target_dir")
+[ -n "$features" ] && args+=(--features "$features") && target_dir=target/wasm-$features && args[5]=$target_dir
+if [ "$route" = rustup ]; then
+  cargo "${args[@]}"
+else
+  # Debian's rustc-web has no prebuilt wasm std: build it from rust-web-src (see README).
+  RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo "${args[@]}" -Zbuild-std=std,panic_abort
+fi
+wasm=$target_dir/wasm32-unknown-unknown/release/clawbernetes.wasm
+rm -rf "$out"
+wasm-bindgen --target nodejs --out-dir "$out" "$wasm"
+echo '{"type":"commonjs"}' > "$out/package.json"
+printf '[build] %s: %s bytes of wasm\n' "$out" "$(stat -c %s "$out/clawbernetes_bg.wasm")"

@@ -1,0 +1,193 @@
+//! The plugin's configuration (`plugins.entries.clawbernetes.config`): defaults and checks.
+//!
+//! The gateway validates the same rules from the manifest's `configSchema` before the plugin
+//! loads; these checks keep the core safe on its own and name the offending key.
+
+use serde::{Deserialize, Serialize};
+
+/// How the plugin reaches nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum Transport {
+    /// In-process `api.runtime.nodes` when the host has it, else HTTP.
+    #[default]
+    Auto,
+    /// In-process `api.runtime.nodes` only.
+    Runtime,
+    /// `POST {gatewayUrl}/tools/invoke` with the `nodes` tool.
+    Http,
+}
+
+/// Health thresholds: a warning makes a node degraded, a critical value unhealthy.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// Disk use (percent) that makes a node degraded.
+    pub disk_warn_percent: f64,
+    /// Disk use (percent) that makes a node unhealthy.
+    pub disk_crit_percent: f64,
+    /// Memory use (percent) that makes a node degraded.
+    pub memory_warn_percent: f64,
+    /// Memory use (percent) that makes a node unhealthy.
+    pub memory_crit_percent: f64,
+    /// GPU temperature (°C) that makes a node degraded.
+    pub gpu_temp_warn_c: f64,
+    /// GPU temperature (°C) that makes a node unhealthy.
+    pub gpu_temp_crit_c: f64,
+    /// Five-minute load per CPU that makes a node degraded.
+    pub load_per_cpu_warn: f64,
+    /// Five-minute load per CPU that makes a node unhealthy.
+    pub load_per_cpu_crit: f64,
+    /// Consecutive failed checks after which a node is unhealthy.
+    pub failures_to_unhealthy: u32,
+    /// Consecutive failed checks after which a node is offline.
+    pub failures_to_offline: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            disk_warn_percent: 85.0,
+            disk_crit_percent: 95.0,
+            memory_warn_percent: 90.0,
+            memory_crit_percent: 97.0,
+            gpu_temp_warn_c: 80.0,
+            gpu_temp_crit_c: 90.0,
+            load_per_cpu_warn: 2.0,
+            load_per_cpu_crit: 4.0,
+            failures_to_unhealthy: 2,
+            failures_to_offline: 5,
+        }
+    }
+}
+
+/// Which node commands `claw_multi_invoke` may send.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct MultiInvoke {
+    /// Sensitive commands allowed by name (`system.run`, `secret.get`, …).
+    pub allow: Vec<String>,
+    /// Commands refused whatever else says.
+    pub deny: Vec<String>,
+    /// Whether secret values nodes return (`secret.get`, `auth.create_key`) may appear in results.
+    pub reveal_secrets: bool,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Config {
+    /// How nodes are reached.
+    pub transport: Transport,
+    /// Gateway base URL for the HTTP transport.
+    pub gateway_url: String,
+    /// Bearer token for the HTTP transport (else the host's `OPENCLAW_GATEWAY_TOKEN`).
+    pub gateway_token: Option<String>,
+    /// Milliseconds between health-monitor ticks.
+    pub health_interval_ms: u64,
+    /// Deadline of one node invoke, in milliseconds.
+    pub invoke_timeout_ms: u64,
+    /// Invokes in flight across the fleet at most.
+    pub max_concurrency: usize,
+    /// How long static node facts (capabilities, GPU list) are reused, in milliseconds.
+    pub facts_ttl_ms: u64,
+    /// Health thresholds.
+    pub thresholds: Thresholds,
+    /// `claw_multi_invoke` allow / deny lists.
+    pub multi_invoke: MultiInvoke,
+    /// When true nothing is started, stopped or changed through the plugin.
+    pub read_only: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            transport: Transport::Auto,
+            gateway_url: "http://127.0.0.1:18789".to_owned(),
+            gateway_token: None,
+            health_interval_ms: 60_000,
+            invoke_timeout_ms: 30_000,
+            max_concurrency: 2048,
+            facts_ttl_ms: 600_000,
+            thresholds: Thresholds::default(),
+            multi_invoke: MultiInvoke::default(),
+            read_only: false,
+        }
+    }
+}
+
+/// A configuration the plugin refuses to start with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid clawbernetes config: {0}")]
+pub struct ConfigError(pub String);
+
+fn check_range(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(ConfigError(format!("{key} must be between {lo} and {hi}, got {v}")))
+    }
+}
+
+impl Config {
+    /// Parses and checks a configuration from JSON (`null` or `{}` gives the defaults).
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        let text = if text.trim().is_empty() || text.trim() == "null" { "{}" } else { text };
+        let cfg: Config = serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let url = self.gateway_url.as_str();
+        let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+        if rest.is_none_or(|r| r.is_empty() || r.starts_with('/') || r.contains(char::is_whitespace)) {
+            return Err(ConfigError(format!("gatewayUrl must be an http:// or https:// URL, got {url:?}")));
+        }
+        check_range("healthIntervalMs", self.health_interval_ms as f64, 1000.0, 86_400_000.0)?;
+        check_range("invokeTimeoutMs", self.invoke_timeout_ms as f64, 100.0, 600_000.0)?;
+        check_range("maxConcurrency", self.max_concurrency as f64, 1.0, 100_000.0)?;
+        check_range("factsTtlMs", self.facts_ttl_ms as f64, 0.0, 86_400_000.0)?;
+        let t = &self.thresholds;
+        for (key, warn, crit, hi) in [
+            ("thresholds.disk", t.disk_warn_percent, t.disk_crit_percent, 100.0),
+            ("thresholds.memory", t.memory_warn_percent, t.memory_crit_percent, 100.0),
+            ("thresholds.gpuTemp", t.gpu_temp_warn_c, t.gpu_temp_crit_c, 150.0),
+            ("thresholds.loadPerCpu", t.load_per_cpu_warn, t.load_per_cpu_crit, 1000.0),
+        ] {
+            check_range(&format!("{key} warning"), warn, 0.0, hi)?;
+            check_range(&format!("{key} critical"), crit, 0.0, hi)?;
+            if warn > crit {
+                return Err(ConfigError(format!("{key}: the warning level ({warn}) is above the critical one ({crit})")));
+            }
+        }
+        if t.failures_to_unhealthy < 1 || t.failures_to_offline < t.failures_to_unhealthy {
+            return Err(ConfigError(format!(
+                "thresholds: need 1 <= failuresToUnhealthy ({}) <= failuresToOffline ({})",
+                t.failures_to_unhealthy, t.failures_to_offline
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        assert_eq!(Config::from_json("{}").unwrap(), Config::default());
+        assert_eq!(Config::from_json("null").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn bad_config_names_the_key() {
+        let e = |s| Config::from_json(s).unwrap_err().to_string();
+        assert_eq!(e(r#"{"healthIntervalMs": 10}"#), "invalid clawbernetes config: healthIntervalMs must be between 1000 and 86400000, got 10");
+        assert_eq!(e(r#"{"gatewayUrl": "file:///etc/passwd"}"#), "invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got \"file:///etc/passwd\"");
+        assert!(e(r#"{"bogus": 1}"#).starts_with("invalid clawbernetes config: unknown field `bogus`"));
+        assert!(e(r#"{"transport": "carrier-pigeon"}"#).starts_with("invalid clawbernetes config: unknown variant `carrier-pigeon`"));
+        assert_eq!(e(r#"{"thresholds": {"diskWarnPercent": 99}}"#), "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)");
+    }
+}

@@ -1,0 +1,108 @@
+//! The async driver: asks many nodes at once, a bounded number in flight, each node's
+//! invokes one after another (a node serves one invoke at a time), each with a deadline.
+
+use crate::host::{Failure, Host, NodeEntry};
+use futures_util::future::{select, Either};
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+
+/// Extra time the core waits past an invoke's own timeout (which the gateway enforces)
+/// before it gives up on the host.
+pub const DEADLINE_GRACE_MS: u64 = 1000;
+
+/// One node's conversation during a fan-out.
+pub struct Session<'h, H: Host> {
+    host: &'h H,
+    node: &'h NodeEntry,
+    timeout_ms: u64,
+    sent: Cell<u32>,
+    silent: Cell<bool>,
+}
+
+impl<'h, H: Host> Session<'h, H> {
+    /// A session with `node`, each invoke bounded by `timeout_ms`.
+    pub fn new(host: &'h H, node: &'h NodeEntry, timeout_ms: u64) -> Self {
+        Self { host, node, timeout_ms, sent: Cell::new(0), silent: Cell::new(false) }
+    }
+
+    /// The node talked to.
+    pub fn node(&self) -> &'h NodeEntry {
+        self.node
+    }
+
+    /// The node's id.
+    pub fn node_id(&self) -> &'h str {
+        &self.node.id
+    }
+
+    /// Whether the node declares `command`.
+    pub fn declares(&self, command: &str) -> bool {
+        self.node.declares(command)
+    }
+
+    /// The host's clock.
+    pub fn now(&self) -> f64 {
+        self.host.now_ms()
+    }
+
+    /// Invokes sent so far.
+    pub fn sent(&self) -> u32 {
+        self.sent.get()
+    }
+
+    /// Invokes `command`; the deadline starts now, when the node is free for it. Errors are
+    /// prefixed with the command. Once the node failed to answer at all, later calls fail at
+    /// once instead of waiting out another deadline.
+    pub async fn call(&self, command: &str, params: &Value) -> Result<Value, String> {
+        if self.host.cancelled() {
+            return Err(format!("{command}: cancelled"));
+        }
+        if self.silent.get() {
+            return Err(format!("{command}: skipped, the node did not answer an earlier command"));
+        }
+        self.sent.set(self.sent.get() + 1);
+        let invoke = pin!(self.host.invoke(&self.node.id, command, params, self.timeout_ms));
+        let deadline = pin!(self.host.sleep(self.timeout_ms + DEADLINE_GRACE_MS));
+        let failure = match select(invoke, deadline).await {
+            Either::Left((Ok(v), _)) => return Ok(v),
+            Either::Left((Err(f), _)) => f,
+            Either::Right(_) => Failure::unreachable(format!("no answer within {} ms", self.timeout_ms)),
+        };
+        if !failure.node_answered {
+            self.silent.set(true);
+        }
+        Err(format!("{command}: {}", failure.message))
+    }
+}
+
+/// Runs `work` for every node, at most `limit` nodes at a time, and returns the results
+/// in the order of `nodes`. Reports progress to the host at every tenth of the fleet.
+pub async fn each_node<'h, H, T, F, Fut>(host: &'h H, nodes: &'h [NodeEntry], limit: usize, timeout_ms: u64, work: F) -> Vec<T>
+where
+    H: Host,
+    F: Fn(Session<'h, H>) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let total = nodes.len();
+    let step = (total / 10).max(1);
+    let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(total).collect();
+    let jobs = nodes.iter().enumerate().map(|(i, n)| {
+        let fut = work(Session::new(host, n, timeout_ms));
+        async move { (i, fut.await) }
+    });
+    let mut results = stream::iter(jobs).buffer_unordered(limit.max(1));
+    let mut done = 0;
+    while let Some((i, t)) = results.next().await {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(t);
+        }
+        done += 1;
+        if done % step == 0 && done < total {
+            host.progress(done, total);
+        }
+    }
+    slots.into_iter().flatten().collect()
+}

@@ -1,0 +1,61 @@
+//! Keeps secret values nodes return (`secret.get` data, `auth.create_key` secrets, anything
+//! named like a credential) out of tool results unless the operator allows them.
+
+use serde_json::Value;
+
+/// What replaces a secret value.
+pub const REDACTED: &str = "[redacted: set multiInvoke.revealSecrets to show]";
+
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["secret", "password", "passwd", "token", "apikey", "api_key", "privatekey", "private_key", "credential"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// Replaces secret values in a payload of `command`, in place.
+pub fn redact(command: &str, v: &mut Value) {
+    if command == "secret.get" {
+        if let Some(Value::Object(data)) = v.get_mut("data") {
+            for val in data.values_mut() {
+                *val = Value::String(REDACTED.to_owned());
+            }
+        }
+    }
+    scrub(v, 0);
+}
+
+fn scrub(v: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if is_secret_key(k) && matches!(val, Value::String(_) | Value::Number(_)) {
+                    *val = Value::String(REDACTED.to_owned());
+                } else {
+                    scrub(val, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| scrub(i, depth + 1)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_values_are_replaced_and_the_rest_kept() {
+        let mut v = json!({"name": "db", "data": {"username": "admin", "password": "s3cret"}, "keyVersion": 1});
+        redact("secret.get", &mut v);
+        assert_eq!(v, json!({"name": "db", "data": {"username": REDACTED, "password": REDACTED}, "keyVersion": 1}));
+        let mut k = json!({"keyId": "claw-1", "secret": "be4b", "scopes": ["deploy.*"]});
+        redact("auth.create_key", &mut k);
+        assert_eq!(k, json!({"keyId": "claw-1", "secret": REDACTED, "scopes": ["deploy.*"]}));
+    }
+}

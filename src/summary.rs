@@ -1,0 +1,95 @@
+//! The `content` text of a tool result: short, most important facts first, and bounded in
+//! size whatever the fleet size.
+
+/// Most bytes of text a tool returns in `content`.
+pub const MAX_TEXT_BYTES: usize = 3500;
+/// Most list lines shown before "…and N more".
+pub const MAX_LINES: usize = 15;
+
+/// A text being written with a byte budget.
+#[derive(Debug, Default)]
+pub struct Text {
+    out: String,
+}
+
+impl Text {
+    /// An empty text.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a line (cut to fit the budget).
+    pub fn line(&mut self, s: impl AsRef<str>) {
+        let s = s.as_ref();
+        let room = MAX_TEXT_BYTES.saturating_sub(self.out.len() + 1);
+        if room == 0 {
+            return;
+        }
+        self.out.push_str(cut(s, room));
+        self.out.push('\n');
+    }
+
+    /// Adds a heading and up to `MAX_LINES` items, then "…and N more" for the rest.
+    pub fn list<I: IntoIterator<Item = String>>(&mut self, heading: impl AsRef<str>, items: I) {
+        let items: Vec<String> = items.into_iter().collect();
+        if items.is_empty() {
+            return;
+        }
+        self.line(heading);
+        let per_line_room = (MAX_TEXT_BYTES.saturating_sub(self.out.len()) / (MAX_LINES + 1)).max(60);
+        for s in items.iter().take(MAX_LINES) {
+            self.line(format!("- {}", cut(s, per_line_room)));
+        }
+        if items.len() > MAX_LINES {
+            self.line(format!("…and {} more", items.len() - MAX_LINES));
+        }
+    }
+
+    /// The finished text.
+    pub fn finish(mut self) -> String {
+        while self.out.ends_with('\n') {
+            self.out.pop();
+        }
+        self.out
+    }
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, with "…" when cut.
+pub fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max.saturating_sub(3);
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// `n` MB shown as GB with no decimals when large.
+pub fn gb(mb: f64) -> String {
+    format!("{:.0} GB", mb / 1024.0)
+}
+
+/// "1 node" / "3 nodes".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_cut_with_a_count_and_text_stays_bounded() {
+        let mut t = Text::new();
+        t.list("Items:", (0..1000).map(|i| format!("item {i} {}", "x".repeat(500))));
+        let s = t.finish();
+        assert!(s.len() <= MAX_TEXT_BYTES, "{}", s.len());
+        assert!(s.ends_with("…and 985 more"));
+    }
+}

@@ -1,0 +1,217 @@
+//! The host adapters the shim hands over (`api.runtime.nodes`, `fetch`, the logger), wrapped
+//! as the core's [`Host`]. Transport codecs live in `crate::transport`.
+
+use crate::config::{Config, Transport};
+use crate::host::{Failure, Host, Level, NodeEntry};
+use crate::transport;
+use js_sys::{Function, Object, Promise, Reflect, JSON};
+use serde_json::{json, Value};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// How nodes are reached, resolved from config and what the host offers.
+enum Route {
+    /// `api.runtime.nodes` (`list`, `invoke`).
+    Runtime { nodes: JsValue },
+    /// `post(url, headersJson, body, timeoutMs, signal)` → `{status, text}`.
+    Http { post: Function, url: String, auth: Option<String>, gateway: String },
+}
+
+/// The shim's adapters, shared by every call of one core.
+pub struct Io {
+    route: Route,
+    log: Option<Function>,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &Object, key: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
+}
+
+/// A JS error's text: `code: message` when it has a code (the node's own code from
+/// `details.code` when the gateway wrapped it), `message (cause)` for network errors.
+fn error_text(e: &JsValue) -> String {
+    let message = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "unknown error".to_owned());
+    let node_code = get(&get(e, "details"), "code").as_string();
+    let cause = get(&get(e, "cause"), "code").as_string();
+    match (node_code.or_else(|| get(e, "code").as_string()), cause) {
+        (Some(code), _) if !message.starts_with(&code) => format!("{code}: {message}"),
+        (None, Some(cause)) => format!("{message} ({cause})"),
+        _ => message,
+    }
+}
+
+/// Whether a failure came from the node's own command handler (the node is alive).
+fn node_answered(e: &JsValue, text: &str) -> bool {
+    text.contains("COMMAND_ERROR") || !get(&get(e, "details"), "nodeError").is_undefined()
+}
+
+impl Io {
+    /// Resolves the transport; the error names the missing piece.
+    pub fn new(io: JsValue, cfg: &Config) -> Result<Io, String> {
+        let nodes = get(&io, "nodes");
+        let has_runtime = get(&nodes, "invoke").is_function() && get(&nodes, "list").is_function();
+        let log = get(&io, "log").dyn_into::<Function>().ok();
+        let route = match (cfg.transport, has_runtime) {
+            (Transport::Runtime, false) => {
+                return Err("transport \"runtime\" needs api.runtime.nodes, which this host does not offer; use \"http\"".into())
+            }
+            (Transport::Auto | Transport::Runtime, true) => Route::Runtime { nodes },
+            (Transport::Http, _) | (Transport::Auto, false) => {
+                let post = get(&io, "post").dyn_into::<Function>().map_err(|_| "the host offers no fetch for the http transport".to_owned())?;
+                let token = cfg.gateway_token.clone().or_else(|| get(&io, "envToken").as_string()).filter(|t| !t.is_empty());
+                let base = cfg.gateway_url.trim_end_matches('/');
+                Route::Http {
+                    post,
+                    url: format!("{base}/tools/invoke"),
+                    auth: token.map(|t| format!("Bearer {t}")),
+                    gateway: base.to_owned(),
+                }
+            }
+        };
+        Ok(Io { route, log })
+    }
+
+    async fn http(&self, body: String, timeout_ms: u64, signal: &JsValue) -> Result<Value, Failure> {
+        let Route::Http { post, url, auth, gateway } = &self.route else {
+            return Err(Failure::unreachable("no http transport"));
+        };
+        let mut headers = json!({"content-type": "application/json"});
+        if let (Some(a), Some(h)) = (auth, headers.as_object_mut()) {
+            h.insert("authorization".into(), json!(a));
+        }
+        let args = [url.into(), headers.to_string().into(), body.into(), (timeout_ms as f64).into(), signal.clone()];
+        let call = post.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>());
+        let reply = match call {
+            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| Failure::unreachable(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
+        let status = get(&reply, "status").as_f64().unwrap_or(0.0) as u16;
+        let text = get(&reply, "text").as_string().unwrap_or_default();
+        transport::http_details(status, &text, gateway).map_err(Failure::unreachable)
+    }
+
+    async fn runtime(&self, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+        let Route::Runtime { nodes } = &self.route else { return Err(JsValue::from_str("no runtime transport")) };
+        let f = get(nodes, method).dyn_into::<Function>()?;
+        let p = f.call1(nodes, arg)?;
+        JsFuture::from(Promise::resolve(&p)).await
+    }
+}
+
+/// The host for one call: the shared adapters plus the call's abort signal, progress
+/// callback and (for the monitor) event emitter.
+pub struct CallHost {
+    io: Rc<Io>,
+    signal: JsValue,
+    on_update: Option<Function>,
+    emit: Option<Function>,
+}
+
+impl CallHost {
+    /// A host for one call.
+    pub fn new(io: Rc<Io>, signal: JsValue, on_update: JsValue) -> Self {
+        Self { io, signal, on_update: on_update.dyn_into::<Function>().ok(), emit: None }
+    }
+
+    /// The same host, able to broadcast gateway events.
+    pub fn with_emit(mut self, emit: JsValue) -> Self {
+        self.emit = emit.dyn_into::<Function>().ok();
+        self
+    }
+}
+
+impl Host for CallHost {
+    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
+        let listed = match &self.io.route {
+            Route::Runtime { .. } => {
+                let v = self.io.runtime("list", &Object::new().into()).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
+                let text = JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                transport::parse_payload(&text)?
+            }
+            Route::Http { .. } => self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?,
+        };
+        transport::parse_node_list(&listed)
+    }
+
+    async fn invoke(&self, node_id: &str, command: &str, params: &Value, timeout_ms: u64) -> Result<Value, Failure> {
+        match &self.io.route {
+            Route::Http { .. } => {
+                let body = transport::http_invoke_body(node_id, command, params, timeout_ms);
+                let details = self.io.http(body, timeout_ms + 5_000, &self.signal).await?;
+                transport::http_invoke_payload(details).map_err(Failure::unreachable)
+            }
+            Route::Runtime { .. } => {
+                let req = Object::new();
+                set(&req, "nodeId", &node_id.into());
+                set(&req, "command", &command.into());
+                set(&req, "params", &JSON::parse(&params.to_string()).unwrap_or_else(|_| Object::new().into()));
+                set(&req, "timeoutMs", &(timeout_ms as f64).into());
+                if !self.signal.is_undefined() {
+                    set(&req, "signal", &self.signal);
+                }
+                let res = self.io.runtime("invoke", &req.into()).await.map_err(|e| {
+                    let message = error_text(&e);
+                    Failure { node_answered: node_answered(&e, &message), message }
+                })?;
+                if get(&res, "ok").as_bool() == Some(false) {
+                    let err = get(&res, "error");
+                    let message = error_text(&err);
+                    return Err(Failure { node_answered: node_answered(&err, &message), message });
+                }
+                let text = match get(&res, "payloadJSON").as_string() {
+                    Some(t) => t,
+                    None => JSON::stringify(&get(&res, "payload")).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into()),
+                };
+                transport::parse_payload(&text).map_err(|m| Failure { message: m, node_answered: true })
+            }
+        }
+    }
+
+    async fn sleep(&self, ms: u64) {
+        gloo_timers::future::TimeoutFuture::new(ms.min(u64::from(u32::MAX)) as u32).await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn cancelled(&self) -> bool {
+        get(&self.signal, "aborted").as_bool() == Some(true)
+    }
+
+    fn log(&self, level: Level, message: &str) {
+        let name = match level {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        if let Some(log) = &self.io.log {
+            let _ = log.call2(&JsValue::NULL, &name.into(), &message.into());
+        }
+    }
+
+    fn progress(&self, done: usize, total: usize) {
+        if let Some(f) = &self.on_update {
+            let update = json!({
+                "content": [{"type": "text", "text": format!("{done}/{total} nodes answered")}],
+                "details": {"progress": {"done": done, "total": total}},
+            });
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&update.to_string()));
+        }
+    }
+
+    fn emit(&self, event: &str, payload: &Value) {
+        if let Some(f) = &self.emit {
+            if let Err(e) = f.call3(&JsValue::NULL, &event.into(), &payload.to_string().into(), &"operator.read".into()) {
+                self.log(Level::Warn, &format!("clawbernetes: could not broadcast {event}: {}", error_text(&e)));
+            }
+        }
+    }
+}

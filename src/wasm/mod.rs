@@ -1,0 +1,97 @@
+//! The wasm boundary: the only module that names `wasm_bindgen`, `js_sys`, `JsValue` or
+//! `gloo_timers`. One exported facade, [`Core`]; JSON strings both ways; every error becomes
+//! a JS `Error` with the core's message.
+
+mod io;
+
+use crate::config::Config;
+use crate::plugin::Plugin;
+use crate::{schema, service, tools};
+use futures_util::future::{abortable, AbortHandle};
+use io::{CallHost, Io};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
+
+/// The plugin core as JavaScript sees it.
+#[wasm_bindgen]
+pub struct Core {
+    plugin: Rc<Plugin>,
+    io: Rc<Io>,
+    monitor: RefCell<Option<AbortHandle>>,
+}
+
+fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, JsError> {
+    serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what} is not valid JSON: {e}")))
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// Builds the core from the plugin config (JSON) and the host adapters from the shim.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, io: JsValue) -> Result<Core, JsError> {
+        let config = Config::from_json(config_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let io = Io::new(io, &config).map_err(|e| JsError::new(&e))?;
+        Ok(Core { plugin: Rc::new(Plugin::new(config)), io: Rc::new(io), monitor: RefCell::new(None) })
+    }
+
+    /// What to register: tools, methods, service, node invoke policy (JSON).
+    pub fn describe(&self) -> String {
+        schema::describe(&self.plugin.config).to_string()
+    }
+
+    /// Runs a tool; resolves to `{content, details}` as JSON, rejects with the reason.
+    #[wasm_bindgen(js_name = callTool)]
+    pub fn call_tool(&self, name: String, args_json: String, signal: JsValue, on_update: JsValue) -> js_sys::Promise {
+        let plugin = Rc::clone(&self.plugin);
+        let host = CallHost::new(Rc::clone(&self.io), signal, on_update);
+        future_to_promise(async move {
+            let args = parse_json("tool arguments", &args_json)?;
+            let out = tools::call(&plugin, &host, &name, &args).await.map_err(|e| JsError::new(&e))?;
+            let result = serde_json::json!({"content": [{"type": "text", "text": out.text}], "details": out.details});
+            Ok(JsValue::from_str(&result.to_string()))
+        })
+    }
+
+    /// Serves a gateway method; resolves to the payload as JSON, rejects with the reason.
+    #[wasm_bindgen(js_name = callMethod)]
+    pub fn call_method(&self, name: String, params_json: String) -> js_sys::Promise {
+        let plugin = Rc::clone(&self.plugin);
+        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED);
+        future_to_promise(async move {
+            let params = parse_json("method params", &params_json)?;
+            let out = service::call_method(&plugin, &host, &name, &params).await.map_err(|e| JsError::new(&e))?;
+            Ok(JsValue::from_str(&out.to_string()))
+        })
+    }
+
+    /// Starts the health monitor; `emit(event, payloadJson, scope)` broadcasts transitions.
+    #[wasm_bindgen(js_name = startMonitor)]
+    pub fn start_monitor(&self, emit: JsValue) {
+        self.stop_monitor();
+        let plugin = Rc::clone(&self.plugin);
+        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED).with_emit(emit);
+        let (task, handle) = abortable(async move { service::run(&plugin, &host).await });
+        *self.monitor.borrow_mut() = Some(handle);
+        spawn_local(async move {
+            let _ = task.await;
+        });
+    }
+
+    /// Stops the health monitor; its pending timer is cleared as the task is dropped.
+    #[wasm_bindgen(js_name = stopMonitor)]
+    pub fn stop_monitor(&self) {
+        if let Some(h) = self.monitor.borrow_mut().take() {
+            h.abort();
+        }
+        self.plugin.ticking.set(false);
+    }
+}
+
+/// Traps the module on purpose, so tests can check the shim survives it.
+#[cfg(feature = "fault-injection")]
+#[wasm_bindgen(js_name = forceTrap)]
+pub fn force_trap() {
+    core::arch::wasm32::unreachable()
+}
