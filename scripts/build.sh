@@ -19,5 +19,9 @@ fi
 wasm=$target_dir/wasm32-unknown-unknown/release/clawbernetes.wasm
 rm -rf "$out"
 wasm-bindgen --target nodejs --out-dir "$out" "$wasm"
+# Size: -Oz with the features rustc's wasm32 target emits by default.
+"$root/.cache/binaryen/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$out/clawbernetes_bg.wasm" -o "$out/clawbernetes_bg.wasm"
 echo '{"type":"commonjs"}' > "$out/package.json"
 printf '[build] %s: %s bytes of wasm\n' "$out" "$(stat -c %s "$out/clawbernetes_bg.wasm")"

