@@ -316,9 +316,7 @@ fn multi_invoke_refuses_sensitive_commands_unless_allowed_and_redacts_secrets() 
         "claw_multi_invoke: secret.get is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"secret.get\" to plugins.entries.clawbernetes.config.multiInvoke.allow"
     );
     assert!(h.take_calls().is_empty(), "a refused command is sent to no node");
-    let mut cfg = Config::default();
-    cfg.multi_invoke.allow = vec!["secret.get".into()];
-    let allowed = Plugin::new(cfg);
+    let allowed = Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get"]}}"#).unwrap());
     let d = call(&allowed, &h, "claw_multi_invoke", json!({"command": "secret.get", "params": {"name": "db-creds"}, "nodes": ["gpu-02"]})).unwrap().details;
     assert_eq!((d["total"].clone(), d["ok"].clone()), (json!(1), json!(1)));
     assert_eq!(d["results"][0]["payload"]["data"]["password"], clawbernetes::redact::REDACTED);
@@ -326,8 +324,7 @@ fn multi_invoke_refuses_sensitive_commands_unless_allowed_and_redacts_secrets() 
     let info = call(&plugin(), &h, "claw_multi_invoke", json!({"command": "system.info"})).unwrap();
     assert_eq!((info.details["ok"].clone(), info.details["failed"].clone()), (json!(2), json!(0)));
     assert!(info.text.starts_with("system.info on 2 node(s): 2 ok, 0 failed."));
-    let mut ro = Config::default();
-    ro.read_only = true;
+    let ro = Config::from_json(r#"{"readOnly": true}"#).unwrap();
     assert_eq!(
         call(&Plugin::new(ro), &h, "claw_multi_invoke", json!({"command": "node.label", "params": {"labels": {}}})).unwrap_err(),
         "claw_multi_invoke: node.label changes state and the plugin is read-only (readOnly: true)"
