@@ -71,7 +71,13 @@ fn parse_fields(v: &Value) -> Result<Health, String> {
     let total = mem.num("total_mb")?;
     let available = match mem.opt_num("available_mb")? {
         Some(a) => a,
-        None => total - mem.num("used_mb")?,
+        None => {
+            let used = mem.num("used_mb")?;
+            if used > total {
+                return Err(format!("memory.used_mb ({used}) exceeds memory.total_mb ({total})"));
+            }
+            total - used
+        }
     };
     if available > total {
         return Err(format!("memory.available_mb ({available}) exceeds memory.total_mb ({total})"));
@@ -82,6 +88,9 @@ fn parse_fields(v: &Value) -> Result<Health, String> {
         let d = Fields::of(d, &at)?;
         let total_bytes = d.num("total_bytes")?;
         let available_bytes = d.num("available_bytes")?;
+        if available_bytes > total_bytes {
+            return Err(format!("{at}.available_bytes ({available_bytes}) exceeds total_bytes ({total_bytes})"));
+        }
         let usage_percent = match d.opt_num("usage_percent")? {
             Some(p) => p.min(100.0),
             None if total_bytes > 0.0 => (1.0 - available_bytes / total_bytes) * 100.0,
