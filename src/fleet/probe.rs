@@ -93,8 +93,21 @@ pub async fn probe<H: Host>(s: Session<'_, H>, cache: &Cache, needs: Needs) -> R
     if needs.containers && s.declares("workload.list") {
         r.containers = Some(s.call("workload.list", &json!({})).await.and_then(|v| workload::parse_list(&v)));
     }
-    if needs.metrics && facts.as_ref().is_some_and(|f| f.gpu_count() > 0) {
-        r.metrics = Some(s.call("gpu.metrics", &json!({})).await.and_then(|v| gpu::parse_metrics(&v)));
+    if let Some(gpus) = facts.as_ref().map(|f| f.gpu_count()).filter(|&n| needs.metrics && n > 0) {
+        let metrics = s.call("gpu.metrics", &json!({})).await.and_then(|v| gpu::parse_metrics(&v));
+        r.metrics = Some(metrics.and_then(|m| covering(m, gpus)));
     }
     r
+}
+
+/// The metrics when they cover GPUs `0..gpus` once each; otherwise counting from them would
+/// show missing GPUs as absent and repeated ones twice.
+fn covering(metrics: Vec<Metric>, gpus: usize) -> Result<Vec<Metric>, String> {
+    let mut seen: Vec<u32> = metrics.iter().map(|m| m.index).collect();
+    seen.sort_unstable();
+    if seen.iter().copied().eq(0..gpus as u32) {
+        return Ok(metrics);
+    }
+    let last = gpus.saturating_sub(1);
+    Err(format!("gpu.metrics: reports GPU indices {seen:?} but the node has GPUs 0..={last}"))
 }
