@@ -7,9 +7,9 @@ cd "$root"
 features=${FEATURES:-}
 out=${OUT:-pkg}
 route=$(cat .cache/wasm-route 2>/dev/null || echo debian)
-target_dir=target/wasm
+target_dir=target/wasm${features:+-$features}
 args=(build --release --lib --target wasm32-unknown-unknown --target-dir "$target_dir")
-[ -n "$features" ] && args+=(--features "$features") && target_dir=target/wasm-$features && args[5]=$target_dir
+[ -n "$features" ] && args+=(--features "$features")
 if [ "$route" = rustup ]; then
   cargo "${args[@]}"
 else
