@@ -179,7 +179,10 @@ pub fn image(s: &str) -> Result<(), String> {
 /// Reads a memory size such as `8g`, `512m`, `1024k` into MB.
 pub fn memory_mb(key: &str, s: &str) -> Result<f64, String> {
     let lower = s.to_ascii_lowercase();
-    let (digits, unit) = lower.split_at(lower.len().saturating_sub(1));
+    // Split before the last character, not the last byte: `split_at` panics inside a
+    // multi-byte character (`"8é"`), which would trap the wasm module.
+    let cut = lower.char_indices().last().map_or(0, |(i, _)| i);
+    let (digits, unit) = lower.split_at_checked(cut).unwrap_or(("", ""));
     let n: u64 = match digits.parse() {
         Ok(n) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) && n > 0 => n,
         _ => return Err(format!("{key} must be a size like \"8g\", \"512m\" or \"1024k\", got {s:?}")),
