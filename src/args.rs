@@ -251,6 +251,9 @@ pub fn env(v: &Value) -> Result<Vec<String>, String> {
 /// Checks a volume mapping `host:container[:ro|rw]`.
 pub fn volume(s: &str) -> Result<(), String> {
     let bad = |why: &str| Err(format!("volume {s:?} {why}"));
+    if s.contains(char::is_whitespace) {
+        return bad("must not contain white space");
+    }
     let parts: Vec<&str> = s.split(':').collect();
     let (src, dst, opts) = match parts.as_slice() {
         [a, b] => (*a, *b, None),
@@ -263,7 +266,8 @@ pub fn volume(s: &str) -> Result<(), String> {
     if !(is_named || is_path(src)) {
         return bad("must name an absolute host path or a volume name as its source");
     }
-    if src == "/" || src.contains("docker.sock") {
+    let is_root = src.starts_with('/') && src.split('/').all(|seg| seg.is_empty() || seg == ".");
+    if is_root || src.contains("docker.sock") {
         return bad("would give the container the host's root or its container engine");
     }
     if !is_path(dst) {
