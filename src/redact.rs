@@ -27,6 +27,8 @@ pub fn redact(command: &str, v: &mut Value) {
 
 fn scrub(v: &mut Value, depth: usize) {
     if depth > 64 {
+        // Too deep to walk: hide the rest rather than let a credential through unread.
+        *v = Value::String(REDACTED.to_owned());
         return;
     }
     match v {
