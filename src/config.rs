@@ -133,9 +133,34 @@ impl Config {
     /// Parses and checks a configuration from JSON (`null` or `{}` gives the defaults).
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         let text = if text.trim().is_empty() || text.trim() == "null" { "{}" } else { text };
-        let cfg: Config = serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        if !v.is_object() {
+            return Err(ConfigError(format!("the config must be a JSON object, got {}", crate::json::kind(&v))));
+        }
+        let cfg: Config = serde_json::from_value(v.clone()).map_err(|e| ConfigError(Self::explain(&v, e)))?;
         cfg.check()?;
         Ok(cfg)
+    }
+
+    /// serde's reason with the key it is about (`thresholds.failuresToOffline: invalid value…`),
+    /// found by reading each key alone; never repeats the token's value.
+    fn explain(v: &serde_json::Value, e: serde_json::Error) -> String {
+        let fails = |probe: serde_json::Value| serde_json::from_value::<Config>(probe).err();
+        for (key, val) in v.as_object().into_iter().flatten() {
+            let Some(err) = fails(serde_json::json!({ key: val })) else { continue };
+            if key == "gatewayToken" {
+                return "gatewayToken must be a string (its value is not shown)".to_owned();
+            }
+            let inner = val.as_object().into_iter().flatten();
+            if let Some((k, err)) = inner.filter_map(|(k, x)| Some((k, fails(serde_json::json!({ key: { k: x } }))?))).next() {
+                return format!("{key}.{k}: {err}");
+            }
+            if err.to_string().starts_with("unknown field") {
+                return err.to_string();
+            }
+            return format!("{key}: {err}");
+        }
+        e.to_string()
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -187,7 +212,7 @@ mod tests {
         assert_eq!(e(r#"{"healthIntervalMs": 10}"#), "invalid clawbernetes config: healthIntervalMs must be between 1000 and 86400000, got 10");
         assert_eq!(e(r#"{"gatewayUrl": "file:///etc/passwd"}"#), "invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got \"file:///etc/passwd\"");
         assert!(e(r#"{"bogus": 1}"#).starts_with("invalid clawbernetes config: unknown field `bogus`"));
-        assert!(e(r#"{"transport": "carrier-pigeon"}"#).starts_with("invalid clawbernetes config: unknown variant `carrier-pigeon`"));
+        assert!(e(r#"{"transport": "carrier-pigeon"}"#).starts_with("invalid clawbernetes config: transport: unknown variant `carrier-pigeon`"));
         assert_eq!(e(r#"{"thresholds": {"diskWarnPercent": 99}}"#), "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)");
     }
 }
