@@ -1,0 +1,121 @@
+// claw_multi_invoke: all nodes or named ones, refusals of sensitive commands, readOnly,
+// config allow/deny, and secret redaction.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { load, textOf, fleetOf, fixtureNodes, invokes, fx, ID } from "./fleet.mjs";
+
+const REDACTED = "[redacted: set multiInvoke.revealSecrets to show]";
+const strip = (results) => results.map(({ durationMs, ...rest }) => {
+  assert.equal(typeof durationMs, "number");
+  assert.ok(durationMs >= 0);
+  return rest;
+});
+
+test("gpu.metrics on all clawnodes: per-node payload or error, totals; phone/offline/pending nodes never asked", async () => {
+  const fleet = fleetOf(fixtureNodes());
+  const r = await load({ fleet }).callTool("claw_multi_invoke", { command: "gpu.metrics" });
+  const fixture = fx("gpu.metrics");
+  const hot = fixtureNodes()[2].answers["gpu.metrics"];
+  assert.deepEqual({ ...r.details, results: strip(r.details.results) }, {
+    command: "gpu.metrics", total: 5, ok: 4, failed: 1, skipped: 0,
+    results: [
+      { nodeId: ID.b, nodeName: "cpu-b", ok: true, payload: { count: 0, metrics: [] }, error: null },
+      { nodeId: ID.e, nodeName: "dead-e", ok: false, payload: null, error: "gpu.metrics: COMMAND_ERROR: simulated failure" },
+      { nodeId: ID.d, nodeName: "disk-d", ok: true, payload: fixture, error: null },
+      { nodeId: ID.a, nodeName: "gpu-a", ok: true, payload: fixture, error: null },
+      { nodeId: ID.c, nodeName: "hot-c", ok: true, payload: hot, error: null },
+    ],
+  });
+  assert.deepEqual(invokes(fleet).map(([n, c, p]) => [n, c, p]).sort(), [
+    ["cpu-b", "gpu.metrics", {}], ["dead-e", "gpu.metrics", {}], ["disk-d", "gpu.metrics", {}], ["gpu-a", "gpu.metrics", {}], ["hot-c", "gpu.metrics", {}],
+  ]);
+  const lines = textOf(r).split("\n");
+  assert.deepEqual(lines.slice(0, 3), ["gpu.metrics on 5 node(s): 4 ok, 1 failed.", "Failed:", "- dead-e: gpu.metrics: COMMAND_ERROR: simulated failure"]);
+  assert.equal(lines[3], "Answers (full payloads in details):");
+  assert.match(lines[4], /^- cpu-b \(\d+ ms\): \{"count":0,"metrics":\[\]\}$/);
+  assert.equal(lines.length, 8);
+});
+
+test("named nodes by id and display name (any case), duplicates once; params passed through", async () => {
+  const fleet = fleetOf(fixtureNodes());
+  const r = await load({ fleet }).callTool("claw_multi_invoke", { command: "workload.logs", params: { containerId: "3f2a9c1d7e4b", tail: 5 }, nodes: [ID.a, "CPU-B", "gpu-a"] });
+  assert.deepEqual(r.details.results.map((x) => [x.nodeName, x.ok]), [["gpu-a", true], ["cpu-b", true]]);
+  assert.deepEqual(r.details.results[0].payload, fx("workload.logs"));
+  assert.deepEqual([r.details.total, r.details.ok, r.details.failed, r.details.skipped], [2, 2, 0, 0]);
+  assert.deepEqual(invokes(fleet).sort(), [["cpu-b", "workload.logs", { containerId: "3f2a9c1d7e4b", tail: 5 }], ["gpu-a", "workload.logs", { containerId: "3f2a9c1d7e4b", tail: 5 }]]);
+});
+
+test("a node's command error is data (ok false with the node's message), not a failed call", async () => {
+  const r = await load().callTool("claw_multi_invoke", { command: "workload.logs", nodes: ["gpu-a"] });
+  assert.deepEqual(strip(r.details.results), [{ nodeId: ID.a, nodeName: "gpu-a", ok: false, payload: null, error: "workload.logs: COMMAND_ERROR: containerId or name required" }]);
+});
+
+test("an unknown node name fails the call naming the connected clawnodes", async () => {
+  await assert.rejects(load().callTool("claw_multi_invoke", { command: "node.health", nodes: ["gpu-a", "phone-1"] }), {
+    message: 'claw_multi_invoke: nodes "phone-1" names no connected clawnode; connected: cpu-b, dead-e, disk-d, gpu-a, hot-c',
+  });
+});
+
+test("sensitive commands are refused with the exact message and nothing is sent", async () => {
+  const fleet = fleetOf(fixtureNodes());
+  const host = load({ fleet });
+  for (const command of ["system.run", "container.exec", "secret.get", "node.drain", "workload.stop"]) {
+    await assert.rejects(host.callTool("claw_multi_invoke", { command, params: {} }), {
+      message: `claw_multi_invoke: ${command} is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding "${command}" to plugins.entries.clawbernetes.config.multiInvoke.allow`,
+    });
+  }
+  assert.deepEqual(fleet.takeLog(), []);
+});
+
+test("multiInvoke.allow [system.run] lets system.run through with its params", async () => {
+  const fleet = fleetOf(fixtureNodes());
+  const r = await load({ fleet, pluginConfig: { multiInvoke: { allow: ["system.run"] } } }).callTool("claw_multi_invoke", { command: "system.run", params: { command: ["echo", "hi"] }, nodes: ["gpu-a"] });
+  assert.deepEqual(strip(r.details.results), [{ nodeId: ID.a, nodeName: "gpu-a", ok: true, payload: { exitCode: 0, stderr: "", stdout: "hi\n", success: true }, error: null }]);
+  assert.deepEqual(invokes(fleet), [["gpu-a", "system.run", { command: ["echo", "hi"] }]]);
+});
+
+test("multiInvoke.deny refuses even a read command", async () => {
+  await assert.rejects(load({ pluginConfig: { multiInvoke: { deny: ["gpu.metrics"] } } }).callTool("claw_multi_invoke", { command: "gpu.metrics" }), {
+    message: "claw_multi_invoke: gpu.metrics is denied by the operator (multiInvoke.deny)",
+  });
+});
+
+test("readOnly refuses any command that changes state (even an allowed one) and still runs reads", async () => {
+  const host = load({ pluginConfig: { readOnly: true, multiInvoke: { allow: ["system.run"] } } });
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "node.label", params: { labels: { a: "b" } } }), {
+    message: "claw_multi_invoke: node.label changes state and the plugin is read-only (readOnly: true)",
+  });
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "system.run", params: { command: ["true"] } }), {
+    message: "claw_multi_invoke: system.run changes state and the plugin is read-only (readOnly: true)",
+  });
+  const r = await host.callTool("claw_multi_invoke", { command: "node.health", nodes: ["gpu-a"] });
+  assert.deepEqual(r.details.results[0].payload, fx("node.health"));
+});
+
+test("secret.get values are redacted unless revealSecrets", async () => {
+  const args = { command: "secret.get", params: { name: "db-creds" }, nodes: ["gpu-a"] };
+  const hidden = await load({ pluginConfig: { multiInvoke: { allow: ["secret.get"] } } }).callTool("claw_multi_invoke", args);
+  const expected = fx("secret.get");
+  expected.data = { password: REDACTED, username: REDACTED };
+  assert.deepEqual(hidden.details.results[0].payload, expected);
+  assert.equal(textOf(hidden).includes("s3cret"), false);
+  assert.equal(JSON.stringify(hidden).includes("s3cret!@#"), false);
+  const shown = await load({ pluginConfig: { multiInvoke: { allow: ["secret.get"], revealSecrets: true } } }).callTool("claw_multi_invoke", args);
+  assert.deepEqual(shown.details.results[0].payload, fx("secret.get"));
+});
+
+test("a command no clawnode declares, a malformed name and a bad argument fail with exact messages", async () => {
+  const host = load();
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "camera.snap" }), { message: "claw_multi_invoke: no connected clawnode declares camera.snap" });
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "GPU.metrics" }), { message: 'claw_multi_invoke: command "GPU.metrics" is not a clawnode command name (like gpu.metrics)' });
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", params: [] }), { message: "claw_multi_invoke: params must be a JSON object such as {}, got an array" });
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", timeoutMs: 5 }), { message: "claw_multi_invoke: timeoutMs must be a whole number from 100 to 600000, got 5" });
+});
+
+test("without named nodes, clawnodes that do not declare the command are skipped and counted", async () => {
+  const nodes = fixtureNodes().slice(0, 2);
+  nodes[1].commands = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list"];
+  const r = await load({ fleet: fleetOf(nodes) }).callTool("claw_multi_invoke", { command: "system.info" });
+  assert.deepEqual([r.details.total, r.details.ok, r.details.skipped], [1, 1, 1]);
+  assert.equal(textOf(r).split("\n")[0], "system.info on 1 node(s): 1 ok, 0 failed (1 clawnode(s) do not declare it).");
+});

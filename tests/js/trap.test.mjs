@@ -1,0 +1,72 @@
+// A trap inside the wasm module fails that call with the shim's message and the next call
+// works. Runs the shim over pkg-test/ (the fault-injection build, which exports forceTrap):
+// the shim is copied to <tmp>/js-shim/index.js next to <tmp>/pkg/ so it loads that build.
+// This file imports no other copy of the shim: the wasm instance is a process-wide singleton.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import { createApi, createFleet } from "../support/fake-openclaw.mjs";
+import { fixtureNodes } from "./fleet.mjs";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const PKG_TEST = join(ROOT, "pkg-test");
+let dir;
+let plugin;
+let glueOf;
+
+before(async () => {
+  assert.ok(existsSync(join(PKG_TEST, "clawbernetes.js")), "pkg-test/ missing: run FEATURES=fault-injection OUT=pkg-test bash scripts/build.sh");
+  dir = mkdtempSync(join(tmpdir(), "clawbernetes-trap-"));
+  cpSync(join(ROOT, "js-shim/index.js"), join(dir, "js-shim/index.js"));
+  cpSync(PKG_TEST, join(dir, "pkg"), { recursive: true });
+  plugin = (await import(pathToFileURL(join(dir, "js-shim/index.js")).href)).default;
+  // the very module object the shim requires (same resolved path, same require cache)
+  const req = createRequire(join(dir, "js-shim/index.js"));
+  glueOf = () => req("../pkg/clawbernetes.js");
+});
+after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+test("a wasm trap during a tool call fails it with the shim's 'trapped' message; the next call works on a fresh instance", async () => {
+  const host = createApi({ fleet: createFleet({ nodes: fixtureNodes().slice(0, 2), latency: 0 }) });
+  host.register(plugin);
+  const first = await host.callTool("claw_fleet_status");
+  assert.deepEqual(first.details.nodes, { total: 2, healthy: 2, degraded: 0, unhealthy: 0, unreachable: 0 });
+
+  // Hook: the next callTool of the loaded instance executes the wasm `unreachable` instruction.
+  const trapped = glueOf();
+  assert.equal(typeof trapped.forceTrap, "function");
+  const original = trapped.Core.prototype.callTool;
+  trapped.Core.prototype.callTool = function (...args) {
+    trapped.Core.prototype.callTool = original;
+    trapped.forceTrap();
+    return original.apply(this, args);
+  };
+  await assert.rejects(host.callTool("claw_fleet_status"), {
+    message: "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh",
+  });
+  assert.notEqual(glueOf(), trapped, "the trapped instance was dropped");
+
+  const next = await host.callTool("claw_fleet_status");
+  assert.deepEqual(next.details.nodes, { total: 2, healthy: 2, degraded: 0, unhealthy: 0, unreachable: 0 });
+  const method = await host.callMethod("clawbernetes.health-check");
+  assert.deepEqual([method.ok, method.payload.states.healthy], [true, 2]);
+});
+
+test("a trap inside a gateway method answers respond(false) with the shim's message and the next method call works", async () => {
+  const host = createApi({ fleet: createFleet({ nodes: fixtureNodes().slice(0, 1), latency: 0 }) });
+  host.register(plugin);
+  const glue = glueOf();
+  const original = glue.Core.prototype.callMethod;
+  glue.Core.prototype.callMethod = function () {
+    glue.Core.prototype.callMethod = original;
+    glue.forceTrap();
+  };
+  const r = await host.callMethod("clawbernetes.fleet-status");
+  assert.deepEqual(r, { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh" } });
+  const again = await host.callMethod("clawbernetes.fleet-status");
+  assert.deepEqual([again.ok, again.payload.states.healthy, again.payload.monitor.ticks], [true, 1, 1]);
+});
