@@ -9,6 +9,18 @@ use serde_json::{json, Value};
 /// Payloads larger than this are refused per node, before they are parsed.
 pub const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
 
+/// Node lists (and gateway replies, which may carry one) larger than this are refused: a
+/// listed node takes about 2.5 KB, so this leaves room for well over 10 000 nodes.
+pub const MAX_LIST_BYTES: usize = 64 * 1024 * 1024;
+
+/// Parses the text of a node list, refusing oversized or malformed JSON.
+pub fn parse_list_text(text: &str) -> Result<Value, String> {
+    if text.len() > MAX_LIST_BYTES {
+        return Err(format!("node list too large: {} bytes (limit {MAX_LIST_BYTES})", text.len()));
+    }
+    serde_json::from_str(text).map_err(|e| format!("node list is not valid JSON: {e}"))
+}
+
 /// Reads a node list (`{nodes:[…]}`) from either transport. Malformed entries are skipped
 /// only when they lack an id; other fields fall back to safe values (not connected, no commands).
 pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
@@ -85,8 +97,8 @@ pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value,
         }
         _ => {}
     }
-    if body.len() > MAX_PAYLOAD_BYTES {
-        return Err(format!("gateway reply too large: {} bytes (limit {MAX_PAYLOAD_BYTES})", body.len()));
+    if body.len() > MAX_LIST_BYTES {
+        return Err(format!("gateway reply too large: {} bytes (limit {MAX_LIST_BYTES})", body.len()));
     }
     let v: Value = serde_json::from_str(body)
         .map_err(|_| format!("the gateway answered HTTP {status} with a body that is not JSON"))?;
@@ -109,6 +121,10 @@ pub fn http_invoke_payload(details: Value) -> Result<Value, String> {
     match details {
         Value::Object(mut map) => {
             if let Some(p) = map.remove("payload") {
+                let size = p.to_string().len();
+                if size > MAX_PAYLOAD_BYTES {
+                    return Err(format!("payload too large: {size} bytes (limit {MAX_PAYLOAD_BYTES})"));
+                }
                 return Ok(p);
             }
             match map.remove("payloadJSON").as_ref().and_then(Value::as_str) {

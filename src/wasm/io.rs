@@ -132,7 +132,7 @@ impl Host for CallHost {
             Route::Runtime { .. } => {
                 let v = self.io.runtime("list", &Object::new().into()).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
                 let text = JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
-                transport::parse_payload(&text)?
+                transport::parse_list_text(&text)?
             }
             Route::Http { .. } => self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?,
         };
