@@ -338,9 +338,16 @@ fn deep_huge_and_non_utf8_payloads_give_errors_not_crashes() {
     let over = format!("\"{}\"", "x".repeat(transport::MAX_PAYLOAD_BYTES));
     rec.check(area, "payload one byte over MAX_PAYLOAD_BYTES (4 MiB + 1)", format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 2),
         transport::parse_payload(&over).unwrap_err());
-    let big = format!("{{\"ok\":true,\"body\":\"{}\"}}", "x".repeat(transport::MAX_PAYLOAD_BYTES));
-    rec.check(area, "HTTP gateway reply over the cap", format!("gateway reply too large: {} bytes (limit 4194304)", big.len()),
+    let big = format!("{{\"ok\":true,\"body\":\"{}\"}}", "x".repeat(transport::MAX_LIST_BYTES));
+    rec.check(area, "HTTP gateway reply over MAX_LIST_BYTES (64 MiB)", format!("gateway reply too large: {} bytes (limit 67108864)", big.len()),
         transport::http_details(200, &big, "http://g").unwrap_err());
+    let fat = json!({"ok": true, "payload": {"blob": "x".repeat(transport::MAX_PAYLOAD_BYTES)}});
+    rec.check(area, "HTTP invoke reply whose payload object is over MAX_PAYLOAD_BYTES", format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 11),
+        transport::http_invoke_payload(fat).unwrap_err());
+    let entry = json!({"nodeId": "x".repeat(64), "displayName": "gpu-node-0001", "connected": true, "commands": clawbernetes::commands::ALL, "invocableCommands": clawbernetes::commands::ALL});
+    let list = json!({"nodes": vec![entry; 5000]}).to_string();
+    let nodes = transport::parse_list_text(&list).and_then(|v| transport::parse_node_list(&v)).map(|n| n.len());
+    rec.check(area, &format!("node list of 5000 nodes ({} MB, over the per-node payload cap) is read in full", list.len() / 1_000_000), Ok(5000), nodes);
     let inner = json!({"payloadJSON": over});
     rec.check(area, "payloadJSON string over the cap inside an HTTP reply", true,
         transport::http_invoke_payload(inner).unwrap_err().starts_with("payload too large"));
