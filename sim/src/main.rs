@@ -316,7 +316,8 @@ async fn run(args: Args) -> Result<(), String> {
         }
     }
     emit(json!({"event": "stopped"}));
-    Ok(())
+    // The stdin reader is a blocking thread the runtime would wait for on shutdown: exit now.
+    std::process::exit(0);
 }
 
 /// Applies one control line from stdin.
