@@ -28,6 +28,7 @@ class LiveCore {
     this.io = io;
     this.core = null;
     this.generation = -1;
+    this.monitorEmit = null; // set while the monitor service runs, so a fresh core resumes it
     this.get(); // invalid config fails registration here, with the core's message
   }
 
@@ -35,8 +36,19 @@ class LiveCore {
     if (!this.core || this.generation !== slot.generation) {
       this.core = new (glue().Core)(this.configJson, this.io);
       this.generation = slot.generation;
+      if (this.monitorEmit) this.core.startMonitor(this.monitorEmit);
     }
     return this.core;
+  }
+
+  startMonitor(emit) {
+    this.monitorEmit = emit;
+    return this.run((core) => core.startMonitor(emit));
+  }
+
+  stopMonitor() {
+    this.monitorEmit = null;
+    this.core?.stopMonitor();
   }
 
   async run(call) {
@@ -44,6 +56,11 @@ class LiveCore {
       return await call(this.get());
     } catch (err) {
       if (err instanceof WebAssembly.RuntimeError) {
+        try {
+          this.core?.stopMonitor(); // clears the trapped instance's monitor timer
+        } catch {
+          // the instance is gone; its timer dies with it
+        }
         this.core = null;
         discardInstance();
         throw new Error(`clawbernetes: the wasm core trapped (${err.message}); it was reloaded and the next call starts fresh`);
@@ -100,11 +117,10 @@ function register(api) {
   api.registerService({
     id: spec.service,
     start(ctx) {
-      const emit = (event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope });
-      return live.run((core) => core.startMonitor(emit));
+      return live.startMonitor((event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope }));
     },
     stop() {
-      live.core?.stopMonitor();
+      live.stopMonitor();
     },
   });
 

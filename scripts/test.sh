@@ -14,6 +14,8 @@ if grep -rnE '\b(wasm_bindgen|js_sys|JsValue|gloo_timers|web_sys)\b' src --inclu
 fi
 echo "ok"
 
+rm -rf target/reliability # each test run records its cases afresh for docs/RELIABILITY.md
+
 step "clippy (unwrap/expect/panic/indexing denied outside tests)"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
@@ -25,6 +27,9 @@ FEATURES=fault-injection OUT=pkg-test bash scripts/build.sh
 
 step "JS tests over the built package and the shim (node:test)"
 "$NODE" --test --test-concurrency=1 'tests/support/*.test.mjs' 'tests/js/*.test.mjs' 'tests/skills/*.test.mjs'
+
+step "reliability table: docs/RELIABILITY.md matches what the tests observed"
+"$NODE" scripts/reliability-table.mjs --check
 
 step "end-to-end: a real OpenClaw 2026.9.6 gateway with the simulated fleet"
 if compgen -G 'tests/e2e/*.test.mjs' >/dev/null; then

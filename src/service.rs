@@ -11,8 +11,8 @@ use crate::plugin::Plugin;
 use crate::tools;
 use serde_json::{json, Value};
 
-/// The gateway event transitions are broadcast as (`plugin.clawbernetes.health.transition`).
-pub const TRANSITION_EVENT: &str = "health.transition";
+/// The gateway event transitions are broadcast as (`plugin.clawbernetes.health-transition`; the gateway allows no dots in names).
+pub const TRANSITION_EVENT: &str = "health-transition";
 /// Transitions sent in one event at most (the gateway refuses large payloads).
 pub const MAX_EVENT_TRANSITIONS: usize = 100;
 /// Transitions the dashboard snapshot shows.
