@@ -18,14 +18,13 @@ pub struct Session<'h, H: Host> {
     host: &'h H,
     node: &'h NodeEntry,
     timeout_ms: u64,
-    sent: Cell<u32>,
     silent: Cell<bool>,
 }
 
 impl<'h, H: Host> Session<'h, H> {
     /// A session with `node`, each invoke bounded by `timeout_ms`.
     pub fn new(host: &'h H, node: &'h NodeEntry, timeout_ms: u64) -> Self {
-        Self { host, node, timeout_ms, sent: Cell::new(0), silent: Cell::new(false) }
+        Self { host, node, timeout_ms, silent: Cell::new(false) }
     }
 
     /// The node talked to.
@@ -48,11 +47,6 @@ impl<'h, H: Host> Session<'h, H> {
         self.host.now_ms()
     }
 
-    /// Invokes sent so far.
-    pub fn sent(&self) -> u32 {
-        self.sent.get()
-    }
-
     /// Invokes `command`; the deadline starts now, when the node is free for it. Errors are
     /// prefixed with the command. Once the node failed to answer at all, later calls fail at
     /// once instead of waiting out another deadline.
@@ -63,7 +57,6 @@ impl<'h, H: Host> Session<'h, H> {
         if self.silent.get() {
             return Err(format!("{command}: skipped, the node did not answer an earlier command"));
         }
-        self.sent.set(self.sent.get() + 1);
         let invoke = pin!(self.host.invoke(&self.node.id, command, params, self.timeout_ms));
         let deadline = pin!(self.host.sleep(self.timeout_ms + DEADLINE_GRACE_MS));
         let failure = match select(invoke, deadline).await {

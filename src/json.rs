@@ -49,11 +49,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The object's keys, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &'a str> {
-        self.map.keys().map(String::as_str)
-    }
-
     /// The raw value at `key`, `None` when absent or null.
     pub fn raw(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
@@ -126,14 +121,6 @@ impl<'a> Fields<'a> {
             Some(Value::Object(map)) => Ok(Fields { map, at }),
             Some(v) => Err(self.err(key, "an object", v)),
         }
-    }
-
-    /// Strings of an optional array of strings (other items are an error).
-    pub fn strings(&self, key: &str) -> Result<Vec<String>, String> {
-        self.opt_arr(key)?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| self.err(key, "an array of strings", v)))
-            .collect()
     }
 }
 

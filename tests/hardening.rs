@@ -303,8 +303,6 @@ fn parsers_refuse_each_kind_of_bad_field_by_name() {
         e(caps::parse(&with("node.capabilities", &|v| v["gpu_count"] = json!(8))).map(|_| ())));
     rec.check(area, "node.capabilities gpus[1].index negative", "node.capabilities: gpus[1].index: expected a whole number, got a number".to_owned(),
         e(caps::parse(&with("node.capabilities", &|v| v["gpus"][1]["index"] = json!(-1))).map(|_| ())));
-    rec.check(area, "node.capabilities labels value not a string", "node.capabilities: labels.zone: expected a string, got a number".to_owned(),
-        e(caps::parse(&with("node.capabilities", &|v| v["labels"] = json!({"zone": 1}))).map(|_| ())));
     rec.check(area, "gpu.metrics memory_used_mb above memory_total_mb", "gpu.metrics: metrics[0].memory_used_mb (90000) exceeds memory_total_mb (81559)".to_owned(),
         e(gpu::parse_metrics(&with("gpu.metrics", &|v| v["metrics"][0]["memory_used_mb"] = json!(90000))).map(|_| ())));
     rec.check(area, "gpu.metrics temperature_c \"Infinity\"", "gpu.metrics: metrics[1].temperature_c: expected a number, got a string".to_owned(),

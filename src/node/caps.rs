@@ -1,8 +1,7 @@
-//! `node.capabilities`: the static facts of a node (runtime, CPUs, memory, GPUs, labels).
+//! `node.capabilities`: the static facts of a node (runtime, CPUs, memory, GPUs).
 
 use crate::json::Fields;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// A GPU as `node.capabilities` lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,10 +17,6 @@ pub struct GpuSpec {
 /// A node's `node.capabilities` answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capabilities {
-    /// The node's hostname.
-    pub hostname: String,
-    /// Capability tags (`gpu`, `docker`, `container`, …).
-    pub capabilities: Vec<String>,
     /// `docker` / `podman`, or `None` when the node has no container runtime.
     pub container_runtime: Option<String>,
     /// Logical CPUs.
@@ -30,8 +25,6 @@ pub struct Capabilities {
     pub total_memory_mb: f64,
     /// GPUs by index.
     pub gpus: Vec<GpuSpec>,
-    /// Operator labels.
-    pub labels: BTreeMap<String, String>,
 }
 
 /// Parses a `node.capabilities` payload.
@@ -55,21 +48,11 @@ fn parse_fields(v: &Value) -> Result<Capabilities, String> {
     if let Some(n) = declared.filter(|&n| n != gpus.len()) {
         return Err(format!("gpu_count is {n} but gpus lists {}", gpus.len()));
     }
-    let mut labels = BTreeMap::new();
-    if let Some(l) = f.raw("labels") {
-        let l = Fields::of(l, "labels")?;
-        for key in l.keys() {
-            labels.insert(key.to_owned(), l.str(key)?.to_owned());
-        }
-    }
     let runtime = f.opt_str("container_runtime")?.map(str::trim).filter(|r| !r.is_empty() && *r != "none");
     Ok(Capabilities {
-        hostname: f.opt_str("hostname")?.unwrap_or_default().to_owned(),
-        capabilities: f.strings("capabilities")?,
         container_runtime: runtime.map(str::to_owned),
         cpu_count: f.count("cpu_count")?,
         total_memory_mb: f.num("total_memory_mb")?,
         gpus,
-        labels,
     })
 }

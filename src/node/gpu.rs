@@ -14,8 +14,6 @@ pub struct Gpu {
     pub uuid: String,
     /// VRAM in MB.
     pub memory_total_mb: f64,
-    /// PCI bus id.
-    pub pci_bus_id: String,
 }
 
 /// One GPU's live numbers from `gpu.metrics`.
@@ -68,7 +66,6 @@ fn parse_list_fields(v: &Value) -> Result<Vec<Gpu>, String> {
             name: g.opt_str("name")?.unwrap_or("unknown GPU").to_owned(),
             uuid: g.opt_str("uuid")?.unwrap_or_default().to_owned(),
             memory_total_mb: g.num("memory_total_mb")?,
-            pci_bus_id: g.opt_str("pci_bus_id")?.unwrap_or_default().to_owned(),
         });
     }
     Ok(gpus)

@@ -19,8 +19,6 @@ pub struct Disk {
 /// A node's `node.health` answer, minus the fields that carry no information.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Health {
-    /// The node's hostname.
-    pub hostname: String,
     /// Logical CPUs.
     pub cpu_count: u32,
     /// Load averages over 1, 5 and 15 minutes.
@@ -33,8 +31,6 @@ pub struct Health {
     pub disks: Vec<Disk>,
     /// GPUs the node sees.
     pub gpu_count: u32,
-    /// Seconds since boot.
-    pub uptime_secs: f64,
 }
 
 impl Health {
@@ -99,13 +95,11 @@ fn parse_fields(v: &Value) -> Result<Health, String> {
         disks.push(Disk { mount: d.str("mount")?.to_owned(), total_bytes, available_bytes, usage_percent });
     }
     Ok(Health {
-        hostname: f.opt_str("hostname")?.unwrap_or_default().to_owned(),
         cpu_count: f.count("cpu_count")?,
         load: [load.num("one")?, load.num("five")?, load.num("fifteen")?],
         memory_total_mb: total,
         memory_available_mb: available,
         disks,
         gpu_count: f.count("gpu_count")?,
-        uptime_secs: f.opt_num("uptime_secs")?.unwrap_or(0.0),
     })
 }

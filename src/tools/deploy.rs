@@ -117,6 +117,11 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
     }
     let needs = Needs { facts: true, health: true, metrics: req.gpus > 0, containers: true };
     let reports = probe_all(p, host, &fleet.nodes, needs).await;
+    for r in &reports {
+        if let Some(m) = r.metrics() {
+            p.ledger.settle(&r.node.id, m);
+        }
+    }
     let Plan { candidates, rejected } = placement::plan(&reports, &req, &p.config.thresholds, &p.ledger, host.now_ms());
     let mut d = Deployed {
         dry_run,
