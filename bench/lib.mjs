@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark: which plugin, which fleet, which calls, and small statistics.
 import { resolve, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createFleet, createApi, makeNodes, lognormalLatency } from "../tests/support/fake-openclaw.mjs";
+import { createFleet, createApi, makeNodes, lognormalLatency, DEFAULT_COMMANDS, LINUX_DEFAULT_ALLOW } from "../tests/support/fake-openclaw.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const PLUGIN_ENTRY = process.env.BENCH_PLUGIN ? resolve(process.env.BENCH_PLUGIN) : resolve(ROOT, "js-shim/index.js");
@@ -18,9 +18,39 @@ export const CALLS = [
   { tool: "monitor_tick", kind: "method", method: "clawbernetes.health-check", params: {} },
 ];
 
-/** The simulated fleet: fixture-shaped 2×H100 nodes, every 10th node without GPUs; GPUs in use: 0, 1 or 2 by turns. */
-export function benchNodes(n) {
-  return makeNodes(n, { cpuOnlyEvery: 10, busyGpus: (i) => i % 3, seed: SEED });
+/**
+ * The simulated fleet: fixture-shaped 2×H100 nodes, every 10th node without GPUs; GPUs in use:
+ * 0, 1 or 2 by turns. Each node lists the 68 commands of a default clawnode build (an operator
+ * who allowed them all), or with BENCH_COMMANDS=policy only those its approval would admit on a
+ * gateway with no gateway.nodes.commands.allow: the plugin's node invoke policy and linux defaults.
+ */
+export function benchNodes(n, commands = fleetCommands()) {
+  return makeNodes(n, { cpuOnlyEvery: 10, busyGpus: (i) => i % 3, seed: SEED, ...(commands ? { commands } : {}) });
+}
+
+/** The commands the five tools and the monitor send. */
+export const TOOL_COMMANDS = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "system.info", "workload.list", "workload.run", "workload.stop"];
+
+let policyCommands;
+/**
+ * undefined (all 68); BENCH_COMMANDS=policy: the approved surface under the plugin's policy;
+ * BENCH_COMMANDS=minimal: only TOOL_COMMANDS.
+ */
+export function fleetCommands() {
+  if (process.env.BENCH_COMMANDS === "minimal") return TOOL_COMMANDS;
+  if (process.env.BENCH_COMMANDS !== "policy") return undefined;
+  if (!policyCommands) throw new Error("call preparePolicyCommands() first");
+  return policyCommands;
+}
+
+/** Reads the node invoke policy the plugin registers (needed for BENCH_COMMANDS=policy). */
+export async function preparePolicyCommands() {
+  if (process.env.BENCH_COMMANDS !== "policy" || policyCommands) return;
+  const plugin = await loadPlugin();
+  const host = createApi({ fleet: createFleet({ nodes: [] }), pluginConfig: pluginConfigFromEnv() });
+  host.register(plugin);
+  const allowed = new Set([...host.policies.flatMap((p) => p.commands ?? []), ...LINUX_DEFAULT_ALLOW]);
+  policyCommands = DEFAULT_COMMANDS.filter((c) => allowed.has(c));
 }
 
 export function benchFleet(n, { zeroLatency = false } = {}) {

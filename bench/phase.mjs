@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { replay, createFleet, createApi, makeNodes } from "../tests/support/fake-openclaw.mjs";
 import {
-  CALLS, benchFleet, registeredHost, runCall, invokeProfile, pluginConfigFromEnv, median, round, cpuUs, peakRssMb, gc, PLUGIN_ENTRY,
+  CALLS, benchFleet, registeredHost, preparePolicyCommands, runCall, invokeProfile, pluginConfigFromEnv, median, round, cpuUs, peakRssMb, gc, PLUGIN_ENTRY,
 } from "./lib.mjs";
 
 const args = process.argv.slice(2);
@@ -80,7 +80,8 @@ async function latencyPhase() {
       errors: [...new Set(rec.errors)].slice(0, 3),
     };
   }
-  return { phase, nodes: N, peakRssMb: peakRssMb(), calls: result };
+  const logProblems = [...new Set(host.logs.filter((l) => l.level === "warn" || l.level === "error").map((l) => `${l.level}: ${l.msg.slice(0, 300)}`))].slice(0, 5);
+  return { phase, nodes: N, peakRssMb: peakRssMb(), calls: result, logProblems };
 }
 
 async function zeroPhase() {
@@ -158,7 +159,7 @@ async function timeoutPhase() {
   const fleet = benchFleet(N);
   const host = await registeredHost(fleet, pluginConfigFromEnv({ invokeTimeoutMs: timeoutMs }));
   const calls = {};
-  for (const call of CALLS) calls[call.tool] = { calls: 0, timedOut: 0, slowNode: 0, queued: 0, failedNodes: 0, lostNodes: 0, maxQueuedMs: 0, errors: [] };
+  for (const call of CALLS) calls[call.tool] = { calls: 0, timedOut: 0, slowNode: 0, queued: 0, queuedBehindTimedOut: 0, queuedBehindLive: 0, failedNodes: 0, lostNodes: 0, maxQueuedMs: 0, errors: [] };
   for (let rep = 0; rep < R + 1; rep++) {
     for (const call of CALLS) {
       await fleet.idle();
@@ -172,7 +173,13 @@ async function timeoutPhase() {
       c.slowNode += st.timeoutSummary.slowNode;
       c.queued += st.timeoutSummary.queued;
       c.failedNodes += failedCount(r);
-      for (const t of st.timeouts) c.maxQueuedMs = Math.max(c.maxQueuedMs, round(t.queuedMs, 1));
+      for (const t of st.timeouts) {
+        c.maxQueuedMs = Math.max(c.maxQueuedMs, round(t.queuedMs, 1));
+        if (!(t.latencyMs >= t.timeoutMs)) {
+          if (t.staleAhead) c.queuedBehindTimedOut++;
+          else c.queuedBehindLive++;
+        }
+      }
       // nodes reported failed whose every invoke the latency model would have answered in time
       const slowIds = new Set(st.timeouts.filter((t) => t.latencyMs >= t.timeoutMs).map((t) => t.nodeId));
       const d = r?.result?.details ?? r?.result?.payload;
@@ -222,6 +229,7 @@ if (!phases[phase]) {
   console.error(`unknown phase ${phase}; one of ${Object.keys(phases).join(", ")}`);
   process.exit(2);
 }
+await preparePolicyCommands();
 const result = await phases[phase]();
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);
