@@ -96,8 +96,8 @@ async function stopPid(child, name, graceMs = 15000) {
  * @param {string[]} [o.toolsAllow] gateway.tools.allow (["nodes"] for the http transport)
  * @param {object} [o.gatewayExtra] merged into gateway.*
  */
-export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewayExtra = {}, label = "gateway" }) {
-  const dir = mkdtempSync(join(tmpdir(), `clawbernetes-e2e-${label}-`));
+export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewayExtra = {}, label = "gateway", dir: fixedDir, detached = false }) {
+  const dir = fixedDir ?? mkdtempSync(join(tmpdir(), `clawbernetes-e2e-${label}-`));
   for (const d of ["home", "state", "tmp", "cc"]) mkdirSync(join(dir, d), { recursive: true });
   const token = randomBytes(16).toString("hex");
   const gateway = { mode: "local", port, bind: "loopback", auth: { mode: "token" }, ...gatewayExtra };
@@ -119,9 +119,11 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewa
     PATH: `${dirname(NODE)}:${process.env.PATH}`,
   };
   const out = openSync(join(dir, "gateway.out"), "w");
-  const child = spawn(NODE, [OPENCLAW, "gateway", "run"], { cwd: dir, env, stdio: ["ignore", out, out] });
+  // detached: a process group of its own that outlives this script (make demo KEEP=1)
+  const child = spawn(NODE, [OPENCLAW, "gateway", "run"], { cwd: dir, env, stdio: ["ignore", out, out], detached });
   closeSync(out);
-  children.add(child);
+  if (detached) child.unref();
+  else children.add(child);
   const gw = {
     dir,
     port,
@@ -239,6 +241,28 @@ export async function startFleet(gw, { fleet, timedFaults = false, stateDir, app
   return sim;
 }
 
+/**
+ * A fleet that outlives this script (make demo KEEP=1): its events go to `<gw.dir>/clawsim.log`,
+ * which is polled until the fleet is approved. Timed faults stay on.
+ */
+export async function startFleetDetached(gw, { fleet } = {}) {
+  const logPath = join(gw.dir, "clawsim.log");
+  const log = openSync(logPath, "w");
+  const args = ["run", "--gateway", gw.wsUrl, "--state-dir", join(gw.dir, "sim"), "--approve"];
+  if (fleet) args.push("--fleet", fleet);
+  const child = spawn(CLAWSIM, args, { env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: gw.token }, stdio: ["ignore", log, log], detached: true });
+  closeSync(log);
+  child.unref();
+  const events = () =>
+    readFileSync(logPath, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
+  const approved = await eventually(() => events().find((e) => e.event === "approved" || e.event === "approve-failed"), { timeoutMs: 90000, what: "fleet approval" });
+  if (approved.event !== "approved") throw new Error(`approval failed: ${approved.error}`);
+  return { child, nodes: events().find((e) => e.event === "started").nodes, logPath };
+}
+
 /** POST /tools/invoke; returns {status, body}. */
 export async function invokeTool(gw, tool, args = {}, { token = gw.token } = {}) {
   const res = await fetch(`${gw.url}/tools/invoke`, {
@@ -258,12 +282,12 @@ export async function invokeTool(gw, tool, args = {}, { token = gw.token } = {})
 
 /** Calls a tool and returns its result ({content, details}); throws with the gateway's reason otherwise. */
 export async function tool(gw, name, args = {}) {
-  const before = toolErrors(gw).length;
+  const before = toolErrors(gw, name).length;
   const { status, body } = await invokeTool(gw, name, args);
   if (status !== 200 || !body?.ok) {
     let reason = null;
     for (let i = 0; i < 20 && !reason; i++) {
-      const errors = toolErrors(gw);
+      const errors = toolErrors(gw, name);
       if (errors.length > before) reason = errors.at(-1);
       else await sleep(100);
     }
@@ -272,8 +296,12 @@ export async function tool(gw, name, args = {}) {
   return body.result;
 }
 
-/** Every `[tools-invoke] tool execution failed: <message>` in the gateway log, oldest first. */
-export function toolErrors(gw) {
+/**
+ * Every `[tools-invoke] tool execution failed: <message>` in the gateway log, oldest first;
+ * with `name`, only those naming that tool (the plugin's errors start with the tool name; with
+ * the http transport the log also holds the inner `nodes` tool failures, `agent=main node=…`).
+ */
+export function toolErrors(gw, name) {
   let log = "";
   try {
     log = gw.log();
@@ -293,12 +321,13 @@ export function toolErrors(gw) {
           .join(" ");
       } catch {}
       return (text.match(/tool execution failed: (?:Error: )?(.*)/s)?.[1] ?? text).trim();
-    });
+    })
+    .filter((message) => !name || message.includes(name));
 }
 
 /** The last tool error message in the gateway log, if any. */
-export function lastToolError(gw) {
-  return toolErrors(gw).at(-1) ?? null;
+export function lastToolError(gw, name) {
+  return toolErrors(gw, name).at(-1) ?? null;
 }
 
 /**
@@ -306,14 +335,14 @@ export function lastToolError(gw) {
  * failed", so the reason is read from the gateway log (the new line this call added).
  */
 export async function toolError(gw, name, args = {}) {
-  const before = toolErrors(gw).length;
+  const before = toolErrors(gw, name).length;
   const { status, body } = await invokeTool(gw, name, args);
   if (status === 200 && body?.ok) throw new Error(`${name} was expected to fail but answered ${JSON.stringify(body).slice(0, 500)}`);
   const message = body?.error?.message;
   if (message && message !== "tool execution failed") return message;
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
-    const errors = toolErrors(gw);
+    const errors = toolErrors(gw, name);
     if (errors.length > before) return errors.at(-1);
     await sleep(100);
   }

@@ -20,7 +20,7 @@ before(async () => {
   gw = await h.startGateway({
     port: h.PORTS.runtime,
     label: "runtime",
-    pluginConfig: { healthIntervalMs: 2000, multiInvoke: { allow: ["system.run"] } },
+    pluginConfig: { healthIntervalMs: 2000, multiInvoke: { allow: ["system.run", "auth.create_key"] } },
   });
   sim = await h.startFleet(gw);
   op = await h.operator(gw);
@@ -70,7 +70,7 @@ test("node.list shows the 8 simulated nodes connected and approved, with the com
   const { nodes } = await op.call("node.list");
   const ours = nodes.filter((n) => sim.nodes.some((s) => s.nodeId === n.nodeId));
   assert.deepEqual(ours.map((n) => n.displayName).sort(), sim.nodes.map((n) => n.name).sort());
-  const needed = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "system.info", "workload.run", "workload.list", "workload.stop", "workload.logs"];
+  const needed = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "system.info", "workload.run", "workload.list", "workload.logs"];
   for (const n of ours) {
     assert.equal(n.connected, true, n.displayName);
     assert.equal(n.approvalState, "approved", n.displayName);
@@ -81,7 +81,7 @@ test("node.list shows the 8 simulated nodes connected and approved, with the com
   }
 });
 
-readOnlyToolChecks(ctx);
+readOnlyToolChecks(ctx, "runtime");
 
 test("RPC clawbernetes.fleet-status answers from the monitor's snapshot", async () => {
   const s = await h.eventually(async () => {
@@ -122,7 +122,7 @@ test("RPC methods need their scopes: a read-only operator cannot run a health ch
   }
 });
 
-deployChecks(ctx);
+deployChecks(ctx, "runtime");
 
 const stateOf = async (name) => (await op.call("clawbernetes.fleet-status")).nodes.find((n) => n.nodeName === name);
 
