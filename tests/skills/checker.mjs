@@ -19,15 +19,20 @@
 //      {"command": "gpu.list", "error": {…}}       an error a node sends back
 //    Params are checked against tests/fixtures/clawnode/params.json (keys, required keys,
 //    types); answer excerpts against the recorded answers in tests/fixtures/clawnode/*.json
-//    (every field shown must exist there); tool args and details against skills-data.json.
+//    (every field shown must exist there); tool args against the `parameters` JSON schema the
+//    plugin registers, and tool details against the details of real results (plugin-facts.mjs
+//    runs every tool on a fixture fleet through the fake OpenClaw host).
 // 3. Outside json blocks: every `claw_name` must be a tool in the manifest's contracts.tools;
 //    every inline code span that looks like a command (`gpu.metrics`, `deploy.*`) must be a
 //    known command, a wildcard over known commands, or a gateway method listed in the data;
+//    `plugin.clawbernetes.…` must be a gateway event the plugin's monitor broadcasts and
+//    `clawbernetes.…` a gateway method the plugin registers;
 //    `openclaw nodes invoke … --command X --params '{…}'` lines are checked like json calls.
 // 4. Workflow skills say `user-invocable: false`; size stays within data.sizeBytes.
 
 import fs from "node:fs";
 import path from "node:path";
+import { fieldPaths, readPluginFacts } from "./plugin-facts.mjs";
 
 const FRONTMATTER_KEYS = new Set([
   "name", "description", "metadata", "user-invocable", "homepage", "disable-model-invocation",
@@ -39,24 +44,25 @@ const OPENCLAW_METADATA_KEYS = new Set([
 const REQUIRES_KEYS = new Set(["bins", "anyBins", "env", "config"]);
 const FREE_FORM_FIELDS = new Set(["data", "labels", "bins", "inspect", "payload"]);
 
-/** Loads everything the checker compares skills against, from project files. */
-export function loadData(repoRoot, options = {}) {
+/**
+ * Loads everything the checker compares skills against: tool names from the manifest, tool
+ * parameters and result fields from the built plugin, commands and answers from the fixtures.
+ */
+export async function loadData(repoRoot, options = {}) {
   const fixturesDir = options.fixturesDir ?? path.join(repoRoot, "tests", "fixtures", "clawnode");
   const dataPath = options.dataPath ?? path.join(repoRoot, "tests", "skills", "skills-data.json");
   const manifestPath = options.manifestPath ?? path.join(repoRoot, "openclaw.plugin.json");
   const data = JSON.parse(fs.readFileSync(dataPath, "utf8"));
 
-  let toolNames;
-  let toolSource;
-  if (fs.existsSync(manifestPath)) {
-    const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
-    const listed = manifest?.contracts?.tools;
-    if (!Array.isArray(listed)) throw new Error(`${manifestPath}: contracts.tools is not an array`);
-    toolNames = new Set(listed);
-    toolSource = "manifest";
-  } else {
-    toolNames = new Set(data.fallbackTools);
-    toolSource = "fallback";
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  const listed = manifest?.contracts?.tools;
+  if (!Array.isArray(listed)) throw new Error(`${manifestPath}: contracts.tools is not an array`);
+  const toolNames = new Set(listed);
+  const plugin = await readPluginFacts(repoRoot);
+  const tools = {};
+  for (const [name, t] of Object.entries(plugin.tools)) {
+    const details = plugin.samples[name];
+    tools[name] = { parameters: t.parameters, details, detailPaths: fieldPaths(details, FREE_FORM_FIELDS) };
   }
 
   const commands = new Set(
@@ -89,7 +95,8 @@ export function loadData(repoRoot, options = {}) {
   for (const ns of data.absentNamespaces ?? []) namespaces.add(ns);
 
   return {
-    data, toolNames, toolSource, commands, params, answers, namespaces,
+    data, toolNames, tools, stale: plugin.stale, commands, params, answers, namespaces,
+    pluginMethods: new Set(plugin.methods), pluginEvents: new Set(plugin.events),
     gatewayMethods: new Set(data.gatewayMethods ?? []),
     expected: [
       ...data.skills.core, ...data.skills.featureGated, ...data.skills.meta, ...data.skills.workflow,
@@ -172,22 +179,111 @@ function typeOk(type, value) {
   }
 }
 
-/** Converts a tool parameter spec from skills-data.json to a checkable type. */
-function toolType(spec) {
-  if (spec.enum) return { kind: "enum", values: spec.enum, says: `one of ${spec.enum.join(", ")}` };
-  switch (spec.type) {
-    case "string": return { kind: "string", pattern: spec.pattern, says: spec.pattern ? `a string matching ${spec.pattern}` : "a string" };
-    case "integer": {
-      const range = spec.max !== undefined ? ` in ${spec.min}..${spec.max}` : spec.min !== undefined ? ` >= ${spec.min}` : "";
-      return { kind: "integer", min: spec.min, max: spec.max, says: `a whole number${range}` };
+/** Whether `value` satisfies JSON schema `schema` (the subset the plugin's tool schemas use). */
+export function schemaOk(schema, value) {
+  if (!isPlainObject(schema)) return true;
+  if (schema.enum && !schema.enum.some((e) => e === value)) return false;
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!types.some((t) => jsonType(value, t))) return false;
+  }
+  if (typeof value === "string") {
+    const length = [...value].length;
+    if (schema.minLength !== undefined && length < schema.minLength) return false;
+    if (schema.maxLength !== undefined && length > schema.maxLength) return false;
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) return false;
+  }
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) return false;
+    if (schema.maximum !== undefined && value > schema.maximum) return false;
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return false;
+    if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) return false;
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) return false;
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) return false;
+    if (schema.items && !value.every((v) => schemaOk(schema.items, v))) return false;
+  }
+  if (isPlainObject(value)) {
+    const props = schema.properties ?? {};
+    for (const key of schema.required ?? []) if (!(key in value)) return false;
+    for (const [key, v] of Object.entries(value)) {
+      if (key in props) {
+        if (!schemaOk(props[key], v)) return false;
+      } else if (schema.additionalProperties === false) {
+        return false;
+      } else if (isPlainObject(schema.additionalProperties) && !schemaOk(schema.additionalProperties, v)) {
+        return false;
+      }
     }
-    case "number": return { kind: "number", exclusiveMin: spec.exclusiveMin, says: spec.exclusiveMin !== undefined ? `a number > ${spec.exclusiveMin}` : "a number" };
-    case "boolean": return { kind: "boolean", says: "true or false" };
-    case "memory": return { kind: "memory", says: 'a size string like "8g" or "512m"' };
-    case "object-of-strings": return { kind: "object-of-strings", says: 'an object of string values ({"KEY": "value"})' };
-    case "string[]": return { kind: "string[]", says: "an array of strings" };
-    case "object": return { kind: "object", says: "a JSON object" };
-    default: return { kind: "any", says: "anything" };
+  }
+  return true;
+}
+
+function jsonType(value, type) {
+  switch (type) {
+    case "string": return typeof value === "string";
+    case "integer": return Number.isInteger(value);
+    case "number": return typeof value === "number" && Number.isFinite(value);
+    case "boolean": return typeof value === "boolean";
+    case "array": return Array.isArray(value);
+    case "object": return isPlainObject(value);
+    case "null": return value === null;
+    default: return true;
+  }
+}
+
+const TYPE_NOUNS = { string: "string", integer: "whole number", number: "number", boolean: "boolean", array: "array", object: "object", null: "null" };
+
+function orList(words) {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
+
+function range(lo, hi, unit = "") {
+  if (lo !== undefined && hi !== undefined) return ` in ${lo}..${hi}${unit}`;
+  if (lo !== undefined) return ` >= ${lo}${unit}`;
+  if (hi !== undefined) return ` <= ${hi}${unit}`;
+  return "";
+}
+
+/** What a value satisfying `schema` is, in words: "a whole number in 0..16". */
+export function describeSchema(schema) {
+  if (!isPlainObject(schema)) return "anything";
+  if (schema.enum) return `one of ${schema.enum.join(", ")}`;
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  if (types.length !== 1) return types.length ? `a ${orList(types.map((t) => TYPE_NOUNS[t] ?? t))}` : "anything";
+  switch (types[0]) {
+    case "string": {
+      const length = schema.minLength !== undefined || schema.maxLength !== undefined
+        ? ` of${range(schema.minLength, schema.maxLength)} characters` : "";
+      return `a string${length}${schema.pattern ? ` matching ${schema.pattern}` : ""}`;
+    }
+    case "integer": return `a whole number${range(schema.minimum, schema.maximum)}`;
+    case "number": {
+      const parts = [];
+      if (schema.exclusiveMinimum !== undefined) parts.push(`> ${schema.exclusiveMinimum}`);
+      if (schema.minimum !== undefined) parts.push(`>= ${schema.minimum}`);
+      if (schema.maximum !== undefined) parts.push(`<= ${schema.maximum}`);
+      return `a number${parts.length ? ` ${parts.join(" and ")}` : ""}`;
+    }
+    case "boolean": return "true or false";
+    case "array": {
+      const itemTypes = schema.items?.type ? [schema.items.type].flat() : [];
+      const of = itemTypes.length === 1 ? ` of ${TYPE_NOUNS[itemTypes[0]] ?? itemTypes[0]}s` : "";
+      const lo = schema.minItems;
+      const hi = schema.maxItems;
+      const count = lo !== undefined && hi !== undefined ? ` (${lo}..${hi} items)`
+        : lo !== undefined ? ` (at least ${lo} items)` : hi !== undefined ? ` (at most ${hi} items)` : "";
+      return `an array${of}${count}`;
+    }
+    case "object": {
+      const extra = schema.additionalProperties;
+      if (isPlainObject(extra) && extra.type) {
+        return `an object of ${orList([extra.type].flat().map((t) => TYPE_NOUNS[t] ?? t))} values`;
+      }
+      return "a JSON object";
+    }
+    default: return `a ${types[0]}`;
   }
 }
 
@@ -312,7 +408,7 @@ export function checkSkillText(folder, text, d) {
   lines.forEach((line, i) => {
     if (inJson.has(i + 1)) return;
     for (const m of line.matchAll(/\bclaw_[a-z][a-z0-9_]*/g)) {
-      if (!d.toolNames.has(m[0])) err(i + 1, `unknown tool "${m[0]}" (not in ${d.toolSource === "manifest" ? "the manifest's contracts.tools" : "the five plugin tools"})`);
+      if (!d.toolNames.has(m[0])) err(i + 1, `unknown tool "${m[0]}" (not in the manifest's contracts.tools)`);
     }
     for (const m of line.matchAll(/`([^`\n]+)`/g)) checkInlineName(m[1].trim(), d, (msg) => err(i + 1, msg));
     const cli = /\bnodes invoke\b.*--command\s+([^\s'"]+)(?:.*--params\s+'([^']*)')?/.exec(line);
@@ -345,6 +441,14 @@ function checkMetadata(metadata, err) {
 }
 
 function checkInlineName(token, d, err) {
+  if (/^plugin\.clawbernetes\.\S+$/.test(token)) {
+    if (!d.pluginEvents.has(token)) err(`the plugin broadcasts no gateway event "${token}" (it broadcasts: ${[...d.pluginEvents].join(", ")})`);
+    return;
+  }
+  if (/^clawbernetes\.[a-z][a-z0-9_-]*$/.test(token)) {
+    if (!d.pluginMethods.has(token)) err(`the plugin registers no gateway method "${token}" (it registers: ${[...d.pluginMethods].join(", ")})`);
+    return;
+  }
   if (!/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/.test(token) || !token.includes(".")) return;
   const ns = token.split(".")[0];
   if (!d.namespaces.has(ns)) return;
@@ -369,11 +473,13 @@ function checkJsonBlock(value, d, err) {
       if (!("args" in value)) return err(`show ${tool} calls only, not answers`);
       return checkHostToolCall(tool, value.args, d, err);
     }
-    if (!d.toolNames.has(tool)) return err(`unknown tool "${tool}" (not in ${d.toolSource === "manifest" ? "the manifest's contracts.tools" : "the five plugin tools"})`);
-    const spec = d.data.tools[tool];
-    if (!spec) return err(`no parameter data for tool "${tool}" in tests/skills/skills-data.json`);
-    if ("args" in value) return checkToolArgs(tool, spec, value.args, d, err);
-    return checkShape(value.details, [spec.details], `${tool} details`, "", err);
+    if (!d.toolNames.has(tool)) return err(`unknown tool "${tool}" (not in the manifest's contracts.tools)`);
+    const spec = d.tools[tool];
+    if (!spec) return err(`the plugin does not register tool "${tool}" (it is in the manifest only)`);
+    if ("args" in value) return checkToolArgs(tool, spec.parameters, value.args, d, err);
+    checkShape(value.details, spec.details, `${tool} details`, "", err);
+    if (tool === "claw_multi_invoke") checkInvokedPayloads(value.details, d, err);
+    return;
   }
   if ("command" in value) {
     const command = value.command;
@@ -395,24 +501,37 @@ function checkJsonBlock(value, d, err) {
   return err("json block is neither a tool call, a command call nor an answer excerpt");
 }
 
-function checkToolArgs(tool, spec, args, d, err) {
+function checkToolArgs(tool, schema, args, d, err) {
   if (!isPlainObject(args)) return err(`${tool} args must be a JSON object ({}), not ${JSON.stringify(args)}`);
-  for (const key of Object.keys(args)) {
-    if (!(key in spec.params)) err(`${tool} does not accept "${key}" (accepted: ${Object.keys(spec.params).join(", ")})`);
-  }
-  for (const key of spec.required ?? []) if (!(key in args)) err(`${tool} needs "${key}"`);
-  for (const [key, ps] of Object.entries(spec.params)) {
-    if (!(key in args)) continue;
-    if (ps.type === "command") {
-      if (typeof args[key] !== "string" || !d.commands.has(args[key])) err(`unknown clawnode command "${args[key]}"`);
+  const props = schema?.properties ?? {};
+  for (const [key, value] of Object.entries(args)) {
+    if (!(key in props)) {
+      if (schema?.additionalProperties === false) err(`${tool} does not accept "${key}" (accepted: ${Object.keys(props).join(", ")})`);
       continue;
     }
-    const type = toolType(ps);
-    if (!typeOk(type, args[key])) err(`${tool} "${key}" must be ${type.says}`);
+    if (tool === "claw_multi_invoke" && key === "command" && !d.commands.has(value)) {
+      err(`unknown clawnode command "${value}"`);
+      continue;
+    }
+    if (!schemaOk(props[key], value)) err(`${tool} "${key}" must be ${describeSchema(props[key])}`);
   }
+  for (const key of schema?.required ?? []) if (!(key in args)) err(`${tool} needs "${key}"`);
   if (tool === "claw_multi_invoke" && typeof args.command === "string" && d.commands.has(args.command) && "params" in args) {
     checkCommandParams(args.command, args.params, d, err);
   }
+}
+
+/** A claw_multi_invoke excerpt's payloads are node answers: check them like answer excerpts. */
+function checkInvokedPayloads(details, d, err) {
+  if (!isPlainObject(details) || !Array.isArray(details.results)) return;
+  const command = details.command;
+  if (command === undefined) return;
+  if (typeof command !== "string" || !d.commands.has(command)) return err(`unknown clawnode command "${command}"`);
+  const payloads = details.results.filter((r) => isPlainObject(r) && isPlainObject(r.payload)).map((r) => r.payload);
+  if (payloads.length === 0) return;
+  const samples = d.answers[command];
+  if (!samples) return err(`no recorded answer for ${command} in the fixtures: do not show its fields`);
+  for (const p of payloads) checkShape(p, samples, `${command} answer in results[].payload`, "", err);
 }
 
 function checkHostToolCall(tool, args, d, err) {

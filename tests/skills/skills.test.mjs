@@ -6,10 +6,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkSkills, checkSkillText, loadData, parseFrontmatter, parseTypeText } from "./checker.mjs";
+import { checkSkills, checkSkillText, describeSchema, loadData, parseFrontmatter, parseTypeText, schemaOk } from "./checker.mjs";
+import { readPluginFacts, SAMPLE_CALLS } from "./plugin-facts.mjs";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const d = loadData(repoRoot);
+const d = await loadData(repoRoot);
 const FENCE = "```";
 
 /** A valid skill of about 1.7 KB with one call of each kind. */
@@ -84,15 +85,63 @@ test("there are exactly 20 skill folders, each with SKILL.md", () => {
   assert.deepEqual(names.sort(), [...d.expected].sort());
 });
 
-test("tools come from the manifest's contracts.tools when openclaw.plugin.json exists", (t) => {
-  const manifest = path.join(repoRoot, "openclaw.plugin.json");
-  if (fs.existsSync(manifest)) {
-    assert.equal(d.toolSource, "manifest");
-    assert.deepEqual([...d.toolNames].sort(), [...JSON.parse(fs.readFileSync(manifest, "utf8")).contracts.tools].sort());
-  } else {
-    t.diagnostic("openclaw.plugin.json not found: checking claw_* names against the five names in skills-data.json");
-    assert.equal(d.toolSource, "fallback");
+test("tool names come from the manifest's contracts.tools, and the plugin registers each of them", (t) => {
+  if (d.stale) t.diagnostic(d.stale);
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "openclaw.plugin.json"), "utf8"));
+  assert.deepEqual([...d.toolNames].sort(), [...manifest.contracts.tools].sort());
+  assert.deepEqual(Object.keys(d.tools).sort(), [...manifest.contracts.tools].sort());
+});
+
+test("tool parameters are the JSON schemas the plugin registers, not a copy", async () => {
+  const facts = await readPluginFacts(repoRoot);
+  for (const [name, t] of Object.entries(d.tools)) {
+    assert.deepEqual(t.parameters, facts.tools[name].parameters, name);
+    assert.equal(t.parameters.type, "object", name);
+    assert.equal(t.parameters.additionalProperties, false, name);
   }
+  assert.deepEqual(d.tools.claw_deploy.parameters.required, ["image"]);
+  assert.deepEqual(d.tools.claw_multi_invoke.parameters.required, ["command"]);
+  assert.deepEqual(d.tools.claw_workloads.parameters.properties.state.enum,
+    ["running", "exited", "created", "restarting", "paused", "dead", "unknown"]);
+  assert.deepEqual(d.tools.claw_deploy.parameters.properties.strategy.enum, ["binpack", "spread"]);
+});
+
+test("skills-data.json holds no tool parameters or result fields", () => {
+  const data = JSON.parse(fs.readFileSync(path.join(repoRoot, "tests", "skills", "skills-data.json"), "utf8"));
+  assert.deepEqual(Object.keys(data).sort(), ["_about", "absentNamespaces", "gatewayMethods", "hostTools", "sizeBytes", "skills"]);
+});
+
+test("tool result fields come from real results of every tool on the fixture fleet", () => {
+  assert.deepEqual([...new Set(SAMPLE_CALLS.map(([name]) => name))].sort(), Object.keys(d.tools).sort());
+  const paths = (tool) => d.tools[tool].detailPaths;
+  const has = (tool, ...wanted) => {
+    for (const p of wanted) assert.ok(paths(tool).includes(p), `${tool} details have ${p} (they have: ${paths(tool).join(", ")})`);
+  };
+  has("claw_deploy", "dryRun", "placed", "strategy", "runParams.image", "runParams.env", "candidates[].score",
+    "candidates[].preferred", "candidates[].why", "rejected[].reasons", "attempts[].ok", "attempts[].error");
+  has("claw_multi_invoke", "command", "results[].payload", "results[].durationMs", "total", "ok", "failed", "skipped");
+  has("claw_fleet_status", "nodes.unreachable", "gpus.byModel[].free", "memory.availableMb", "problems[].kind",
+    "failedNodes[].error", "pendingNodes[].nodeName", "nodeDetails[].state", "nodeDetails[].cpuCount",
+    "nodeDetails[].loadPerCpu", "nodeDetails[].memoryTotalMb", "nodeDetails[].memoryAvailableMb",
+    "nodeDetails[].diskUsedPercent", "nodeDetails[].gpusTotal", "nodeDetails[].gpusFree",
+    "nodeDetails[].workloadsRunning", "nodeDetails[].containerRuntime", "nodeDetails[].problems[].severity");
+  has("claw_gpu_inventory", "gpus[].available", "gpus[].temperatureC", "byModel[].available", "failedNodes[].error");
+  has("claw_workloads", "workloads[].state", "workloads[].exitCode", "counts.dead", "total", "failedNodes[].nodeName");
+  // a deploy's details never had a score-less candidate or a rank: the draft's guesses are gone
+  assert.ok(!paths("claw_deploy").includes("candidates[].rank"));
+});
+
+test("the schema subset the tools use is checked and described", () => {
+  const gpus = d.tools.claw_deploy.parameters.properties.gpus;
+  assert.ok(schemaOk(gpus, 2));
+  assert.ok(!schemaOk(gpus, 17));
+  assert.ok(!schemaOk(gpus, 1.5));
+  assert.equal(describeSchema(gpus), "a whole number in 0..16");
+  const memory = d.tools.claw_deploy.parameters.properties.memory;
+  assert.ok(schemaOk(memory, "32g"));
+  assert.ok(!schemaOk(memory, "32Gi"));
+  assert.ok(!schemaOk(d.tools.claw_deploy.parameters.properties.command, "python train.py"));
+  assert.ok(!schemaOk(d.tools.claw_deploy.parameters.properties.cpu, 0));
 });
 
 test("a synthetic tree of valid skills has no errors", () => {
@@ -157,19 +206,17 @@ test("planted: misspelt user-invocable key", () => {
 
 test("planted: claw_* tool not in contracts.tools, in prose and in a call", () => {
   const [text, line] = withSnippet("Then call claw_node_reboot.\n\n" + jsonBlock({ tool: "claw_gpu_reset", args: {} }));
-  const source = d.toolSource === "manifest" ? "the manifest's contracts.tools" : "the five plugin tools";
   assert.deepEqual(errorsFor(text), [
-    `gpu-cluster/SKILL.md:${line + 2}: unknown tool "claw_gpu_reset" (not in ${source})`,
-    `gpu-cluster/SKILL.md:${line}: unknown tool "claw_node_reboot" (not in ${source})`,
+    `gpu-cluster/SKILL.md:${line + 2}: unknown tool "claw_gpu_reset" (not in the manifest's contracts.tools)`,
+    `gpu-cluster/SKILL.md:${line}: unknown tool "claw_node_reboot" (not in the manifest's contracts.tools)`,
   ]);
 });
 
-test("planted: a tool missing from a manifest's contracts.tools is refused", () => {
+test("planted: a tool missing from a manifest's contracts.tools is refused", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claw-manifest-"));
   const manifestPath = path.join(dir, "openclaw.plugin.json");
   fs.writeFileSync(manifestPath, JSON.stringify({ id: "clawbernetes", contracts: { tools: ["claw_deploy"] } }));
-  const md = loadData(repoRoot, { manifestPath });
-  assert.equal(md.toolSource, "manifest");
+  const md = await loadData(repoRoot, { manifestPath });
   const text = validSkill("gpu-cluster");
   const lines = text.split("\n");
   const prose = lines.findIndex((l) => l.startsWith("Start with claw_fleet_status")) + 1;
@@ -184,7 +231,7 @@ test("planted: a tool missing from a manifest's contracts.tools is refused", () 
 test("planted: a tool call with a key the tool does not accept", () => {
   const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", args: { image: "nginx:1.27", replicas: 2 } }));
   assert.deepEqual(errorsFor(text), [
-    `gpu-cluster/SKILL.md:${line}: claw_deploy does not accept "replicas" (accepted: image, gpus, memory, cpu, env, command, name, volumes, shmSize, gpuModel, minVramMb, preferNode, strategy, dryRun)`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy does not accept "replicas" (accepted: command, cpu, dryRun, env, gpuModel, gpus, image, memory, minVramMb, name, preferNode, shmSize, strategy, volumes)`,
   ]);
 });
 
@@ -192,7 +239,7 @@ test("planted: claw_deploy env as an array and gpus out of range", () => {
   const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", args: { image: "x", gpus: 17, env: ["A=1"] } }));
   assert.deepEqual(errorsFor(text), [
     `gpu-cluster/SKILL.md:${line}: claw_deploy "gpus" must be a whole number in 0..16`,
-    `gpu-cluster/SKILL.md:${line}: claw_deploy "env" must be an object of string values ({"KEY": "value"})`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "env" must be an object of string, number or boolean values`,
   ]);
 });
 
@@ -308,10 +355,50 @@ test("planted: an answer excerpt for a command with no recorded answer", () => {
   assert.deepEqual(errorsFor(text), [`gpu-cluster/SKILL.md:${line}: no recorded answer for molt.balance in the fixtures: do not show its fields`]);
 });
 
-test("planted: a tool answer excerpt with a field the contract does not have", () => {
+test("planted: a tool answer excerpt with a field real results do not have", () => {
   const [text, line] = withSnippet(jsonBlock({ tool: "claw_fleet_status", details: { nodes: { healthy: 3, sick: 1 } } }));
   assert.deepEqual(errorsFor(text), [
     `gpu-cluster/SKILL.md:${line}: claw_fleet_status details has no field "nodes.sick" (it has: degraded, healthy, total, unhealthy, unreachable)`,
+  ]);
+});
+
+test("planted: tool args the registered schemas refuse (pattern, bounds, enum, array, unknown command)", () => {
+  const [text, line] = withSnippet(
+    jsonBlock({ tool: "claw_deploy", args: { image: "x", memory: "8Gi", cpu: 0, strategy: "pack", command: "python train.py" } })
+    + jsonBlock({ tool: "claw_multi_invoke", args: { command: "gpu.reset", timeoutMs: 50 } }),
+  );
+  assert.deepEqual(errorsFor(text), [
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "memory" must be a string matching ^[0-9]+[bkmgBKMG]$`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "cpu" must be a number > 0 and <= 1024`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "strategy" must be one of binpack, spread`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "command" must be an array of strings (1..256 items)`,
+    `gpu-cluster/SKILL.md:${line + 3}: unknown clawnode command "gpu.reset"`,
+    `gpu-cluster/SKILL.md:${line + 3}: claw_multi_invoke "timeoutMs" must be a whole number in 100..600000`,
+  ]);
+});
+
+test("planted: deploy details with a field real results do not have", () => {
+  const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", details: { placed: true, candidates: [{ nodeName: "gpu-01", rank: 1 }] } }));
+  assert.deepEqual(errorsFor(text), [
+    `gpu-cluster/SKILL.md:${line}: claw_deploy details has no field "candidates[].rank" (it has: nodeId, nodeName, preferred, score, why)`,
+  ]);
+});
+
+test("planted: a multi-invoke payload with a field the command's answers do not have", () => {
+  const [text, line] = withSnippet(jsonBlock({
+    tool: "claw_multi_invoke",
+    details: { command: "gpu.metrics", results: [{ nodeName: "gpu-01", ok: true, payload: { metrics: [{ index: 0, gpu_util: 87 }] } }] },
+  }));
+  assert.deepEqual(errorsFor(text), [
+    `gpu-cluster/SKILL.md:${line}: gpu.metrics answer in results[].payload has no field "metrics[].gpu_util" (it has: index, memory_total_mb, memory_used_mb, power_draw_w, power_limit_w, temperature_c, utilization_percent, uuid)`,
+  ]);
+});
+
+test("planted: a gateway event and a gateway method the plugin does not have", () => {
+  const [text, line] = withSnippet("The monitor broadcasts `plugin.clawbernetes.health.transition`; the UI reads `clawbernetes.fleet_status`.\n");
+  assert.deepEqual(errorsFor(text), [
+    `gpu-cluster/SKILL.md:${line}: the plugin broadcasts no gateway event "plugin.clawbernetes.health.transition" (it broadcasts: plugin.clawbernetes.health-transition)`,
+    `gpu-cluster/SKILL.md:${line}: the plugin registers no gateway method "clawbernetes.fleet_status" (it registers: clawbernetes.fleet-status, clawbernetes.gpu-inventory, clawbernetes.health-check, clawbernetes.workloads)`,
   ]);
 });
 
