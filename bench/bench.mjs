@@ -32,6 +32,7 @@ if (!process.env.BENCH_PLUGIN && existsSync(join(ROOT, "pkg")) && existsSync(joi
 }
 const childEnv = { ...process.env, BENCH_PLUGIN: entry };
 
+const machineAtStart = machine();
 const t0 = Date.now();
 const loadAtStart = loadavg().map((x) => round(x, 2));
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
@@ -236,7 +237,7 @@ target("instantiate + register() median", 25, startup.importAndRegisterMs, "ms",
 
 const out = {
   generatedAt: new Date().toISOString(),
-  machine: machine(),
+  machine: machineAtStart,
   plugin: relative(ROOT, PLUGIN_ENTRY) || PLUGIN_ENTRY,
   quick,
   latencyModel: { kind: "lognormal", ...LATENCY, seed: SEED, perNode: "one invoke at a time, FIFO; deadline runs from dispatch" },
