@@ -70,10 +70,23 @@ class LiveCore {
   }
 }
 
+// A runtime invoke's payload as JSON text (one string crosses into wasm); `ok: false` rejects.
+function payloadText(result) {
+  if (result?.ok === false) throw result.error ?? new Error("node invoke failed");
+  return typeof result?.payloadJSON === "string" ? result.payloadJSON : JSON.stringify(result?.payload ?? null);
+}
+
 function hostAdapters(api) {
   const nodes = api.runtime?.nodes;
+  const runtime = typeof nodes?.invoke === "function" && typeof nodes?.list === "function";
   return {
-    nodes: typeof nodes?.invoke === "function" && typeof nodes?.list === "function" ? nodes : undefined,
+    nodes: runtime
+      ? {
+          list: () => nodes.list({}),
+          invoke: (nodeId, command, paramsJson, timeoutMs, signal) =>
+            nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }).then(payloadText),
+        }
+      : undefined,
     async post(url, headersJson, body, timeoutMs, signal) {
       const signals = [AbortSignal.timeout(timeoutMs)];
       if (signal) signals.push(signal);

@@ -37,7 +37,9 @@ impl<'a> Args<'a> {
     pub fn text(&self, key: &str, max: usize) -> Result<Option<&'a str>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max && !s.contains('\0') => Ok(Some(s)),
+            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max && !s.contains('\0') => {
+                Ok(Some(s))
+            }
             Some(Value::String(_)) => Err(format!("{key} must be a non-empty string of at most {max} characters")),
             Some(v) => Err(format!("{key} must be a string, got {}", kind(v))),
         }
@@ -135,7 +137,9 @@ pub fn image(s: &str) -> Result<(), String> {
         None => (s, None),
     };
     if let Some(d) = digest {
-        let ok = d.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let ok = d
+            .strip_prefix("sha256:")
+            .is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         if !ok {
             return bad("the digest must be sha256: and 64 lowercase hex digits");
         }
@@ -237,7 +241,9 @@ pub fn env(v: &Value) -> Result<Vec<String>, String> {
         Value::Array(items) => items
             .iter()
             .map(|item| {
-                let s = item.as_str().ok_or_else(|| format!("env items must be \"KEY=VALUE\" strings, got {}", kind(item)))?;
+                let s = item
+                    .as_str()
+                    .ok_or_else(|| format!("env items must be \"KEY=VALUE\" strings, got {}", kind(item)))?;
                 let (k, val) = s.split_once('=').ok_or_else(|| format!("env item {s:?} must be KEY=VALUE"))?;
                 check_key(k)?;
                 check_value(k, val)?;
@@ -317,11 +323,19 @@ mod tests {
 
     #[test]
     fn images_accept_real_references_and_refuse_flags() {
-        for ok in ["pytorch/pytorch:2.0", "nvcr.io/nvidia/pytorch:24.01-py3", "localhost:5000/a/b", "ubuntu",
-                   "ghcr.io/org/img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"] {
+        for ok in [
+            "pytorch/pytorch:2.0",
+            "nvcr.io/nvidia/pytorch:24.01-py3",
+            "localhost:5000/a/b",
+            "ubuntu",
+            "ghcr.io/org/img@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
             assert_eq!(image(ok), Ok(()), "{ok}");
         }
-        assert_eq!(image("--privileged").unwrap_err(), "image \"--privileged\" is not a valid image reference: it starts with '-'");
+        assert_eq!(
+            image("--privileged").unwrap_err(),
+            "image \"--privileged\" is not a valid image reference: it starts with '-'"
+        );
         assert!(image("ubuntu --rm").unwrap_err().contains("white space"));
         assert!(image("Ubuntu").unwrap_err().contains("lowercase"));
         assert!(image("ubuntu:").unwrap_err().contains("tag"));
@@ -331,17 +345,29 @@ mod tests {
     fn memory_sizes_convert_to_mb() {
         assert_eq!(memory_mb("memory", "8g"), Ok(8192.0));
         assert_eq!(memory_mb("memory", "512M"), Ok(512.0));
-        assert_eq!(memory_mb("memory", "8gb").unwrap_err(), "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8gb\"");
+        assert_eq!(
+            memory_mb("memory", "8gb").unwrap_err(),
+            "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8gb\""
+        );
         assert!(memory_mb("memory", "0g").is_err());
         assert!(memory_mb("memory", "-1g").is_err());
     }
 
     #[test]
     fn env_objects_become_key_value_strings() {
-        assert_eq!(env(&json!({"EPOCHS": "3", "LR": 0.1, "DEBUG": true})), Ok(vec!["DEBUG=true".into(), "EPOCHS=3".into(), "LR=0.1".into()]));
+        assert_eq!(
+            env(&json!({"EPOCHS": "3", "LR": 0.1, "DEBUG": true})),
+            Ok(vec!["DEBUG=true".into(), "EPOCHS=3".into(), "LR=0.1".into()])
+        );
         assert_eq!(env(&json!(["A=1"])), Ok(vec!["A=1".into()]));
-        assert_eq!(env(&json!({"1X": "a"})).unwrap_err(), "env key \"1X\" must be letters, digits and '_', not starting with a digit");
-        assert_eq!(env(&json!({"A": {"b": 1}})).unwrap_err(), "env A must be a string, number or boolean, got an object");
+        assert_eq!(
+            env(&json!({"1X": "a"})).unwrap_err(),
+            "env key \"1X\" must be letters, digits and '_', not starting with a digit"
+        );
+        assert_eq!(
+            env(&json!({"A": {"b": 1}})).unwrap_err(),
+            "env A must be a string, number or boolean, got an object"
+        );
     }
 
     #[test]

@@ -152,7 +152,9 @@ impl Config {
                 return "gatewayToken must be a string (its value is not shown)".to_owned();
             }
             let inner = val.as_object().into_iter().flatten();
-            if let Some((k, err)) = inner.filter_map(|(k, x)| Some((k, fails(serde_json::json!({ key: { k: x } }))?))).next() {
+            if let Some((k, err)) =
+                inner.filter_map(|(k, x)| Some((k, fails(serde_json::json!({ key: { k: x } }))?))).next()
+            {
                 return format!("{key}.{k}: {err}");
             }
             if err.to_string().starts_with("unknown field") {
@@ -183,7 +185,9 @@ impl Config {
             check_range(&format!("{key} warning"), warn, 0.0, hi)?;
             check_range(&format!("{key} critical"), crit, 0.0, hi)?;
             if warn > crit {
-                return Err(ConfigError(format!("{key}: the warning level ({warn}) is above the critical one ({crit})")));
+                return Err(ConfigError(format!(
+                    "{key}: the warning level ({warn}) is above the critical one ({crit})"
+                )));
             }
         }
         if t.failures_to_unhealthy < 1 || t.failures_to_offline < t.failures_to_unhealthy {
@@ -209,10 +213,20 @@ mod tests {
     #[test]
     fn bad_config_names_the_key() {
         let e = |s| Config::from_json(s).unwrap_err().to_string();
-        assert_eq!(e(r#"{"healthIntervalMs": 10}"#), "invalid clawbernetes config: healthIntervalMs must be between 1000 and 86400000, got 10");
-        assert_eq!(e(r#"{"gatewayUrl": "file:///etc/passwd"}"#), "invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got \"file:///etc/passwd\"");
+        assert_eq!(
+            e(r#"{"healthIntervalMs": 10}"#),
+            "invalid clawbernetes config: healthIntervalMs must be between 1000 and 86400000, got 10"
+        );
+        assert_eq!(
+            e(r#"{"gatewayUrl": "file:///etc/passwd"}"#),
+            "invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got \"file:///etc/passwd\""
+        );
         assert!(e(r#"{"bogus": 1}"#).starts_with("invalid clawbernetes config: unknown field `bogus`"));
-        assert!(e(r#"{"transport": "carrier-pigeon"}"#).starts_with("invalid clawbernetes config: transport: unknown variant `carrier-pigeon`"));
-        assert_eq!(e(r#"{"thresholds": {"diskWarnPercent": 99}}"#), "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)");
+        assert!(e(r#"{"transport": "carrier-pigeon"}"#)
+            .starts_with("invalid clawbernetes config: transport: unknown variant `carrier-pigeon`"));
+        assert_eq!(
+            e(r#"{"thresholds": {"diskWarnPercent": 99}}"#),
+            "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)"
+        );
     }
 }

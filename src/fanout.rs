@@ -1,5 +1,6 @@
 //! The async driver: asks many nodes at once, a bounded number in flight, each node's
-//! invokes one after another (a node serves one invoke at a time), each with a deadline.
+//! invokes one after another (a node serves one invoke at a time), so each deadline the host
+//! enforces measures the node, not time queued behind its other invokes.
 
 use crate::host::{Failure, Host, NodeEntry};
 use futures_util::future::{select, Either};
@@ -9,8 +10,8 @@ use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 
-/// Extra time the core waits past an invoke's own timeout (which the gateway enforces)
-/// before it gives up on the host.
+/// Extra time the core waits past an invoke's own timeout (which the host enforces) before
+/// it gives up on a host that never answers.
 pub const DEADLINE_GRACE_MS: u64 = 1000;
 
 /// One node's conversation during a fan-out.
@@ -73,7 +74,13 @@ impl<'h, H: Host> Session<'h, H> {
 
 /// Runs `work` for every node, at most `limit` nodes at a time, and returns the results
 /// in the order of `nodes`. Reports progress to the host at every tenth of the fleet.
-pub async fn each_node<'h, H, T, F, Fut>(host: &'h H, nodes: &'h [NodeEntry], limit: usize, timeout_ms: u64, work: F) -> Vec<T>
+pub async fn each_node<'h, H, T, F, Fut>(
+    host: &'h H,
+    nodes: &'h [NodeEntry],
+    limit: usize,
+    timeout_ms: u64,
+    work: F,
+) -> Vec<T>
 where
     H: Host,
     F: Fn(Session<'h, H>) -> Fut,

@@ -4,6 +4,7 @@
 //! HTTP); native tests implement it over fixtures.
 
 use serde_json::Value;
+use std::rc::Rc;
 
 /// A node as the gateway lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +15,9 @@ pub struct NodeEntry {
     pub name: String,
     /// Whether the node holds a live connection now.
     pub connected: bool,
-    /// Commands the node declared and the gateway lets through.
-    pub commands: Vec<String>,
+    /// Commands the node declared and the gateway lets through (shared: entries are cloned
+    /// into every report of a fan-out).
+    pub commands: Rc<[String]>,
     /// Whether the node's command surface still waits for an operator's approval.
     pub pending_approval: bool,
 }
@@ -80,7 +82,8 @@ pub enum Level {
 pub trait Host {
     /// Lists every node the gateway knows, connected or not.
     async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String>;
-    /// Invokes `command` on one node with `timeout_ms` for the node to answer.
+    /// Invokes `command` on one node; the host enforces `timeout_ms` from the moment the
+    /// invoke is sent (the core also gives up a little later, should the host never answer).
     async fn invoke(&self, node_id: &str, command: &str, params: &Value, timeout_ms: u64) -> Result<Value, Failure>;
     /// Resolves after `ms` milliseconds on the host's timer.
     async fn sleep(&self, ms: u64);

@@ -75,10 +75,7 @@ impl<'a> Fields<'a> {
     pub fn count(&self, key: &str) -> Result<u32, String> {
         match self.raw(key) {
             None => Err(self.missing(key)),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| self.err(key, "a whole number", v)),
+            Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| self.err(key, "a whole number", v)),
         }
     }
 

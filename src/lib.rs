@@ -4,10 +4,7 @@
 //! The core does no I/O of its own: everything it learns about the fleet comes through
 //! [`host::Host`], which the wasm layer (`src/wasm/`, the only module that knows about
 //! JavaScript) implements over the gateway. See `ARCHITECTURE.md` for the map.
-#![cfg_attr(
-    test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
-)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod args;
 pub mod assess;

@@ -153,7 +153,10 @@ impl Monitor {
                     } else if failures >= t.failures_to_unhealthy {
                         State::Unhealthy
                     } else {
-                        prev.map_or(State::Unhealthy, |p| if p.state == State::Gone { State::Unhealthy } else { p.state })
+                        prev.map_or(
+                            State::Unhealthy,
+                            |p| if p.state == State::Gone { State::Unhealthy } else { p.state },
+                        )
                     };
                     let reason = format!("{failures} failed check(s) in a row: {err}");
                     let problems = prev.map(|p| p.problems.clone()).unwrap_or_default();
@@ -166,11 +169,26 @@ impl Monitor {
                 _ => now,
             };
             if from != Some(state) {
-                out.push(Transition { node_id: o.node_id.clone(), node_name: o.node_name.clone(), from, to: state, reason, at: now });
+                out.push(Transition {
+                    node_id: o.node_id.clone(),
+                    node_name: o.node_name.clone(),
+                    from,
+                    to: state,
+                    reason,
+                    at: now,
+                });
             }
             self.nodes.insert(
                 o.node_id.clone(),
-                Tracked { node_id: o.node_id, node_name: o.node_name, state, since, consecutive_failures: failures, problems, last_error },
+                Tracked {
+                    node_id: o.node_id,
+                    node_name: o.node_name,
+                    state,
+                    since,
+                    consecutive_failures: failures,
+                    problems,
+                    last_error,
+                },
             );
         }
         for n in self.nodes.values_mut() {

@@ -95,7 +95,9 @@ pub fn plan(reports: &[Report], req: &Request, t: &Thresholds, ledger: &Ledger, 
                 preferred: req.prefer_node.as_deref().is_some_and(|k| r.node.is(k)),
                 why,
             }),
-            Err(reasons) => p.rejected.push(Rejection { node_id: r.node.id.clone(), node_name: r.node.name.clone(), reasons }),
+            Err(reasons) => {
+                p.rejected.push(Rejection { node_id: r.node.id.clone(), node_name: r.node.name.clone(), reasons })
+            }
         }
     }
     p.candidates.sort_by(|a, b| {
@@ -108,7 +110,14 @@ pub fn plan(reports: &[Report], req: &Request, t: &Thresholds, ledger: &Ledger, 
     p
 }
 
-fn evaluate(r: &Report, req: &Request, t: &Thresholds, ledger: &Ledger, now: f64, max_gpus: usize) -> Result<(f64, String), Vec<String>> {
+fn evaluate(
+    r: &Report,
+    req: &Request,
+    t: &Thresholds,
+    ledger: &Ledger,
+    now: f64,
+    max_gpus: usize,
+) -> Result<(f64, String), Vec<String>> {
     if !r.node.connected {
         return Err(vec!["not connected".to_owned()]);
     }
@@ -128,11 +137,8 @@ fn evaluate(r: &Report, req: &Request, t: &Thresholds, ledger: &Ledger, now: f64
     let problems = assess::assess(health, r.metrics(), t);
     let condition = assess::condition(&problems);
     if condition == Condition::Unhealthy {
-        let critical: Vec<&str> = problems
-            .iter()
-            .filter(|p| p.severity == assess::Severity::Critical)
-            .map(|p| p.message.as_str())
-            .collect();
+        let critical: Vec<&str> =
+            problems.iter().filter(|p| p.severity == assess::Severity::Critical).map(|p| p.message.as_str()).collect();
         reasons.push(format!("unhealthy: {}", critical.join("; ")));
     }
     if let Some(mem) = req.memory_mb {
@@ -168,7 +174,15 @@ fn evaluate(r: &Report, req: &Request, t: &Thresholds, ledger: &Ledger, now: f64
                 }
             }
             if let Some(min) = req.min_vram_mb {
-                let vram = |i: u32| facts.gpus.iter().find(|g| g.index == i).map(|g| g.memory_total_mb).or_else(|| facts.caps.gpus.iter().find(|g| g.index == i).map(|g| g.memory_mb)).unwrap_or(0.0);
+                let vram = |i: u32| {
+                    facts
+                        .gpus
+                        .iter()
+                        .find(|g| g.index == i)
+                        .map(|g| g.memory_total_mb)
+                        .or_else(|| facts.caps.gpus.iter().find(|g| g.index == i).map(|g| g.memory_mb))
+                        .unwrap_or(0.0)
+                };
                 if let Some(i) = wanted.iter().find(|&&i| vram(i) < min) {
                     reasons.push(format!("GPU {i} has {:.0} MB VRAM, needs {min:.0} MB", vram(*i)));
                 }
@@ -183,7 +197,8 @@ fn evaluate(r: &Report, req: &Request, t: &Thresholds, ledger: &Ledger, now: f64
                         .map(|&i| gpu_busy_reason(r, i, held))
                         .collect();
                     if !busy.is_empty() {
-                        let which = if need == 1 { "GPU 0 must".to_owned() } else { format!("GPUs 0..{} must all", need - 1) };
+                        let which =
+                            if need == 1 { "GPU 0 must".to_owned() } else { format!("GPUs 0..{} must all", need - 1) };
                         reasons.push(format!("{which} be free: {}", busy.join(", ")));
                     }
                 }
@@ -218,12 +233,19 @@ fn score(
     let free = flags.iter().filter(|(_, f)| *f).count();
     let need = req.gpus as usize;
     let fit = match (req.strategy, need) {
-        (Strategy::Binpack, 0) => if gpu_count == 0 { 50.0 } else { 0.0 },
+        (Strategy::Binpack, 0) => {
+            if gpu_count == 0 {
+                50.0
+            } else {
+                0.0
+            }
+        }
         (Strategy::Binpack, _) => 100.0 * need as f64 / free.max(1) as f64,
         (Strategy::Spread, _) => 100.0 * (free.saturating_sub(need)) as f64 / max_gpus as f64,
     };
     let after = health.memory_available_mb - req.memory_mb.unwrap_or(0.0);
-    let headroom = if health.memory_total_mb > 0.0 { 10.0 * (after / health.memory_total_mb).clamp(0.0, 1.0) } else { 0.0 };
+    let headroom =
+        if health.memory_total_mb > 0.0 { 10.0 * (after / health.memory_total_mb).clamp(0.0, 1.0) } else { 0.0 };
     let load = -5.0 * health.load_per_cpu().min(2.0);
     let running = r
         .containers

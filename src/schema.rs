@@ -26,8 +26,20 @@ pub fn accepted(tool: &str) -> &'static [&'static str] {
         "claw_fleet_status" => &["nodeFilter"],
         "claw_gpu_inventory" => &["model", "availableOnly", "nodeId"],
         "claw_deploy" => &[
-            "image", "gpus", "memory", "cpu", "env", "command", "name", "volumes", "shmSize", "gpuModel", "minVramMb",
-            "preferNode", "strategy", "dryRun",
+            "image",
+            "gpus",
+            "memory",
+            "cpu",
+            "env",
+            "command",
+            "name",
+            "volumes",
+            "shmSize",
+            "gpuModel",
+            "minVramMb",
+            "preferNode",
+            "strategy",
+            "dryRun",
         ],
         "claw_workloads" => &["state", "image", "nodeId", "name"],
         "claw_multi_invoke" => &["command", "params", "nodes", "timeoutMs"],
@@ -126,12 +138,7 @@ pub fn policy_commands(cfg: &Config) -> Vec<&'static str> {
     out.extend(commands::READ.iter().copied());
     if !cfg.read_only {
         out.push(commands::RUN);
-        out.extend(
-            crate::commands::ALL
-                .iter()
-                .copied()
-                .filter(|c| commands::classify(c) == Class::Write),
-        );
+        out.extend(crate::commands::ALL.iter().copied().filter(|c| commands::classify(c) == Class::Write));
         out.extend(commands::SENSITIVE.iter().copied().filter(|c| cfg.multi_invoke.allow.iter().any(|a| a == c)));
     }
     out.retain(|c| !cfg.multi_invoke.deny.iter().any(|d| d == c) || commands::TOOL_READS.contains(c));

@@ -52,7 +52,8 @@ async fn run_tick<H: Host>(p: &Plugin, host: &H) -> Vec<Transition> {
     };
     let cfg = &p.config;
     let needs = Needs { facts: true, health: true, metrics: true, containers: false };
-    let reports = each_node(host, &fleet.nodes, cfg.max_concurrency, cfg.invoke_timeout_ms, |s| probe(s, &p.facts, needs)).await;
+    let reports =
+        each_node(host, &fleet.nodes, cfg.max_concurrency, cfg.invoke_timeout_ms, |s| probe(s, &p.facts, needs)).await;
     let mut seen: Vec<Observation> = reports
         .iter()
         .map(|r| {
@@ -61,7 +62,11 @@ async fn run_tick<H: Host>(p: &Plugin, host: &H) -> Vec<Transition> {
                 (None, Some(h)) => {
                     let mut problems = assess::assess(h, r.metrics(), &cfg.thresholds);
                     if let Some(Err(e)) = &r.metrics {
-                        problems.push(Problem { kind: Kind::CheckFailed, severity: Severity::Warning, message: e.clone() });
+                        problems.push(Problem {
+                            kind: Kind::CheckFailed,
+                            severity: Severity::Warning,
+                            message: e.clone(),
+                        });
                     }
                     Seen::Checked(problems)
                 }
@@ -110,7 +115,9 @@ pub async fn run<H: Host>(p: &Plugin, host: &H) {
             p.stats.set(s);
             host.log(
                 Level::Warn,
-                &format!("clawbernetes: a health check took {elapsed:.0} ms, longer than healthIntervalMs ({interval:.0})"),
+                &format!(
+                    "clawbernetes: a health check took {elapsed:.0} ms, longer than healthIntervalMs ({interval:.0})"
+                ),
             );
         }
         let wait = interval - elapsed % interval;
@@ -139,21 +146,21 @@ pub fn snapshot(p: &Plugin) -> Value {
     })
 }
 
-/// Serves gateway method `name`.
-pub async fn call_method<H: Host>(p: &Plugin, host: &H, name: &str, params: &Value) -> Result<Value, String> {
+/// Serves gateway method `name`; the payload as JSON text.
+pub async fn call_method<H: Host>(p: &Plugin, host: &H, name: &str, params: &Value) -> Result<String, String> {
     match name {
         "clawbernetes.fleet-status" => {
             if p.stats.get().ticks == 0 {
                 tick(p, host).await;
             }
-            Ok(snapshot(p))
+            Ok(snapshot(p).to_string())
         }
         "clawbernetes.health-check" => {
             tick(p, host).await;
-            Ok(snapshot(p))
+            Ok(snapshot(p).to_string())
         }
-        "clawbernetes.gpu-inventory" => Ok(tools::call(p, host, "claw_gpu_inventory", params).await?.details),
-        "clawbernetes.workloads" => Ok(tools::call(p, host, "claw_workloads", params).await?.details),
+        "clawbernetes.gpu-inventory" => Ok(tools::call(p, host, "claw_gpu_inventory", params).await?.details_json),
+        "clawbernetes.workloads" => Ok(tools::call(p, host, "claw_workloads", params).await?.details_json),
         _ => Err(format!("unknown method {name}")),
     }
 }

@@ -29,19 +29,26 @@ impl Text {
         self.out.push('\n');
     }
 
-    /// Adds a heading and up to `MAX_LINES` items, then "…and N more" for the rest.
-    pub fn list<I: IntoIterator<Item = String>>(&mut self, heading: impl AsRef<str>, items: I) {
-        let items: Vec<String> = items.into_iter().collect();
-        if items.is_empty() {
+    /// Adds a heading and up to `MAX_LINES` items, then "…and N more" for the rest; only
+    /// the items shown are formatted (`show`), so a list of thousands costs little.
+    pub fn list<T>(
+        &mut self,
+        heading: impl AsRef<str>,
+        items: impl IntoIterator<Item = T>,
+        show: impl Fn(T) -> String,
+    ) {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
             return;
         }
         self.line(heading);
         let per_line_room = (MAX_TEXT_BYTES.saturating_sub(self.out.len()) / (MAX_LINES + 1)).max(60);
-        for s in items.iter().take(MAX_LINES) {
-            self.line(format!("- {}", cut(s, per_line_room)));
+        for item in items.by_ref().take(MAX_LINES) {
+            self.line(format!("- {}", cut(&show(item), per_line_room)));
         }
-        if items.len() > MAX_LINES {
-            self.line(format!("…and {} more", items.len() - MAX_LINES));
+        let more = items.count();
+        if more > 0 {
+            self.line(format!("…and {more} more"));
         }
     }
 
@@ -87,7 +94,7 @@ mod tests {
     #[test]
     fn lists_are_cut_with_a_count_and_text_stays_bounded() {
         let mut t = Text::new();
-        t.list("Items:", (0..1000).map(|i| format!("item {i} {}", "x".repeat(500))));
+        t.list("Items:", 0..1000, |i| format!("item {i} {}", "x".repeat(500)));
         let s = t.finish();
         assert!(s.len() <= MAX_TEXT_BYTES, "{}", s.len());
         assert!(s.ends_with("…and 985 more"));

@@ -5,6 +5,10 @@
 use crate::host::NodeEntry;
 use crate::json::{kind, Fields};
 use serde_json::{json, Value};
+use std::cell::RefCell;
+
+/// The fields of a node-list entry the core reads; the wasm layer serialises only these.
+pub const NODE_LIST_FIELDS: [&str; 6] = ["nodes", "nodeId", "displayName", "connected", "approvalState", "commands"];
 
 /// Payloads larger than this are refused per node, before they are parsed.
 pub const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
@@ -29,16 +33,13 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
     for n in f.arr("nodes")? {
         let Value::Object(map) = n else { continue };
         let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
-        let name = map
-            .get("displayName")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(id);
+        let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
         let commands = map
             .get("commands")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_default();
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into();
         let approval = map.get("approvalState").and_then(Value::as_str).unwrap_or("");
         out.push(NodeEntry {
             id: id.to_owned(),
@@ -49,6 +50,28 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
         });
     }
     Ok(out)
+}
+
+/// The last node list and what it parsed to: the gateway's list rarely changes between calls,
+/// and parsing thousands of entries costs more than comparing the text.
+#[derive(Debug, Default)]
+pub struct ListCache {
+    last: RefCell<Option<(String, Vec<NodeEntry>)>>,
+}
+
+impl ListCache {
+    /// The nodes of a runtime node list's JSON text, reusing the last parse when the text is
+    /// the same.
+    pub fn parse(&self, text: String) -> Result<Vec<NodeEntry>, String> {
+        if let Some((last, nodes)) = self.last.borrow().as_ref() {
+            if *last == text {
+                return Ok(nodes.clone());
+            }
+        }
+        let nodes = parse_node_list(&parse_list_text(&text)?)?;
+        *self.last.borrow_mut() = Some((text, nodes.clone()));
+        Ok(nodes)
+    }
 }
 
 /// Parses a node's payload text, refusing oversized or malformed JSON.
@@ -114,6 +137,17 @@ pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value,
         Some(other) => Err(format!("gateway reply: result.details is {}, expected an object", kind(other))),
         None => Err("gateway reply has no result.details".to_owned()),
     }
+}
+
+/// Whether a failed HTTP `nodes` invoke reply means the node itself answered with an error:
+/// the gateway turns a node's `COMMAND_ERROR` into HTTP 500 `tool_error` (message sanitised),
+/// so the node is alive and its other commands are still worth asking.
+pub fn http_node_answered(status: u16, body: &str) -> bool {
+    status == 500
+        && serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|v| v.get("error")?.get("type")?.as_str().map(|t| t == "tool_error"))
+            .unwrap_or(false)
 }
 
 /// The node's payload inside an HTTP `nodes` invoke's details.

@@ -11,10 +11,10 @@ use clawbernetes::monitor::{Monitor, Observation, Seen, State, HISTORY};
 use clawbernetes::node::{caps, gpu, health, workload};
 use clawbernetes::plugin::Plugin;
 use clawbernetes::{assess, service, tools, transport};
-use reliability::{fixture, node, FakeHost, Recorder};
 use futures_executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
+use reliability::{fixture, node, FakeHost, Recorder};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -26,8 +26,14 @@ fn runner(cases: u32) -> TestRunner {
 }
 
 /// Runs a property and records it: "holds for N cases", or the minimal failing input.
-fn property<S: Strategy>(rec: &Recorder, area: &str, case: &str, cases: u32, s: S, test: impl Fn(S::Value) -> Result<(), String>)
-where
+fn property<S: Strategy>(
+    rec: &Recorder,
+    area: &str,
+    case: &str,
+    cases: u32,
+    s: S,
+    test: impl Fn(S::Value) -> Result<(), String>,
+) where
     S::Value: std::fmt::Debug,
 {
     let out = runner(cases).run(&s, |v| test(v).map_err(TestCaseError::fail));
@@ -179,7 +185,9 @@ fn ensure(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 
 fn prefixed<T>(r: &Result<T, String>, command: &str) -> Result<(), String> {
     match r {
-        Err(e) => ensure(e.starts_with(&format!("{command}: ")) && e.len() > command.len() + 2, || format!("error {e:?} does not name {command}")),
+        Err(e) => ensure(e.starts_with(&format!("{command}: ")) && e.len() > command.len() + 2, || {
+            format!("error {e:?} does not name {command}")
+        }),
         Ok(_) => Ok(()),
     }
 }
@@ -192,16 +200,40 @@ fn parsers_accept_the_fixtures() {
     let rec = Recorder::new("parsers-fixtures");
     let area = "node payloads: fixtures";
     let h = health::parse(&fixture("node.health")).unwrap();
-    rec.check(area, "node.health fixture parses (memory, disks, GPUs)", "24105 MB total, 22789 MB available, 1 disk, 2 GPUs".to_owned(),
-        format!("{} MB total, {} MB available, {} disk, {} GPUs", h.memory_total_mb, h.memory_available_mb, h.disks.len(), h.gpu_count));
+    rec.check(
+        area,
+        "node.health fixture parses (memory, disks, GPUs)",
+        "24105 MB total, 22789 MB available, 1 disk, 2 GPUs".to_owned(),
+        format!(
+            "{} MB total, {} MB available, {} disk, {} GPUs",
+            h.memory_total_mb,
+            h.memory_available_mb,
+            h.disks.len(),
+            h.gpu_count
+        ),
+    );
     let c = caps::parse(&fixture("node.capabilities")).unwrap();
-    rec.check(area, "node.capabilities fixture parses", "docker, 2 CPUs, 2 GPUs".to_owned(),
-        format!("{}, {} CPUs, {} GPUs", c.container_runtime.unwrap_or_default(), c.cpu_count, c.gpus.len()));
+    rec.check(
+        area,
+        "node.capabilities fixture parses",
+        "docker, 2 CPUs, 2 GPUs".to_owned(),
+        format!("{}, {} CPUs, {} GPUs", c.container_runtime.unwrap_or_default(), c.cpu_count, c.gpus.len()),
+    );
     rec.check(area, "gpu.list fixture parses", 2, gpu::parse_list(&fixture("gpu.list")).unwrap().len());
     let m = gpu::parse_metrics(&fixture("gpu.metrics")).unwrap();
-    rec.check(area, "gpu.metrics fixture parses; free inferred from use", vec![false, true], m.iter().map(gpu::Metric::looks_free).collect::<Vec<_>>());
+    rec.check(
+        area,
+        "gpu.metrics fixture parses; free inferred from use",
+        vec![false, true],
+        m.iter().map(gpu::Metric::looks_free).collect::<Vec<_>>(),
+    );
     rec.check(area, "workload.list fixture parses", 1, workload::parse_list(&fixture("workload.list")).unwrap().len());
-    rec.check(area, "workload.run fixture parses", "3f2a9c1d7e4b".to_owned(), workload::parse_run(&fixture("workload.run")).unwrap().container_id[..12].to_owned());
+    rec.check(
+        area,
+        "workload.run fixture parses",
+        "3f2a9c1d7e4b".to_owned(),
+        workload::parse_run(&fixture("workload.run")).unwrap().container_id[..12].to_owned(),
+    );
 }
 
 #[test]
@@ -223,44 +255,89 @@ fn parsers_never_panic_and_name_the_command_on_mutated_fixtures() {
         }
         Ok(())
     });
-    property(&rec, area, "node.capabilities: mutated → sane value or an error naming node.capabilities", CASES, mutated("node.capabilities"), |v| {
-        let r = caps::parse(&v);
-        prefixed(&r, "node.capabilities")?;
-        if let Ok(c) = r {
-            ensure(sane(c.total_memory_mb) && c.gpus.iter().all(|g| sane(g.memory_mb)), || format!("{c:?}"))?;
-        }
-        Ok(())
-    });
-    property(&rec, area, "gpu.list: mutated → sane value or an error naming gpu.list", CASES, mutated("gpu.list"), |v| {
-        let r = gpu::parse_list(&v);
-        prefixed(&r, "gpu.list")?;
-        if let Ok(g) = r {
-            ensure(g.iter().all(|g| sane(g.memory_total_mb)), || format!("{g:?}"))?;
-        }
-        Ok(())
-    });
-    property(&rec, area, "gpu.metrics: mutated → used ≤ total, utilisation ≤ 100, or an error naming gpu.metrics", CASES, mutated("gpu.metrics"), |v| {
-        let r = gpu::parse_metrics(&v);
-        prefixed(&r, "gpu.metrics")?;
-        if let Ok(ms) = r {
-            for m in ms {
-                ensure(sane(m.memory_used_mb) && m.memory_used_mb <= m.memory_total_mb && (0.0..=100.0).contains(&m.utilization_percent)
-                    && sane(m.temperature_c) && m.power_draw_w.is_none_or(sane), || format!("{m:?}"))?;
+    property(
+        &rec,
+        area,
+        "node.capabilities: mutated → sane value or an error naming node.capabilities",
+        CASES,
+        mutated("node.capabilities"),
+        |v| {
+            let r = caps::parse(&v);
+            prefixed(&r, "node.capabilities")?;
+            if let Ok(c) = r {
+                ensure(sane(c.total_memory_mb) && c.gpus.iter().all(|g| sane(g.memory_mb)), || format!("{c:?}"))?;
             }
-        }
-        Ok(())
-    });
-    property(&rec, area, "workload.list: mutated → containers or an error naming workload.list", CASES, mutated("workload.list"), |v| {
-        prefixed(&workload::parse_list(&v), "workload.list")
-    });
-    property(&rec, area, "workload.run: mutated → started container or an error naming workload.run", CASES, mutated("workload.run"), |v| {
-        prefixed(&workload::parse_run(&v), "workload.run")
-    });
-    property(&rec, area, "Docker status text: any string classifies without panicking; exit codes only for Exited/Restarting", 500,
-        "\\PC{0,40}|(Exited|Restarting|Up) \\(-?[0-9]{0,25}\\)?.{0,10}", |s: String| {
+            Ok(())
+        },
+    );
+    property(
+        &rec,
+        area,
+        "gpu.list: mutated → sane value or an error naming gpu.list",
+        CASES,
+        mutated("gpu.list"),
+        |v| {
+            let r = gpu::parse_list(&v);
+            prefixed(&r, "gpu.list")?;
+            if let Ok(g) = r {
+                ensure(g.iter().all(|g| sane(g.memory_total_mb)), || format!("{g:?}"))?;
+            }
+            Ok(())
+        },
+    );
+    property(
+        &rec,
+        area,
+        "gpu.metrics: mutated → used ≤ total, utilisation ≤ 100, or an error naming gpu.metrics",
+        CASES,
+        mutated("gpu.metrics"),
+        |v| {
+            let r = gpu::parse_metrics(&v);
+            prefixed(&r, "gpu.metrics")?;
+            if let Ok(ms) = r {
+                for m in ms {
+                    ensure(
+                        sane(m.memory_used_mb)
+                            && m.memory_used_mb <= m.memory_total_mb
+                            && (0.0..=100.0).contains(&m.utilization_percent)
+                            && sane(m.temperature_c)
+                            && m.power_draw_w.is_none_or(sane),
+                        || format!("{m:?}"),
+                    )?;
+                }
+            }
+            Ok(())
+        },
+    );
+    property(
+        &rec,
+        area,
+        "workload.list: mutated → containers or an error naming workload.list",
+        CASES,
+        mutated("workload.list"),
+        |v| prefixed(&workload::parse_list(&v), "workload.list"),
+    );
+    property(
+        &rec,
+        area,
+        "workload.run: mutated → started container or an error naming workload.run",
+        CASES,
+        mutated("workload.run"),
+        |v| prefixed(&workload::parse_run(&v), "workload.run"),
+    );
+    property(
+        &rec,
+        area,
+        "Docker status text: any string classifies without panicking; exit codes only for Exited/Restarting",
+        500,
+        "\\PC{0,40}|(Exited|Restarting|Up) \\(-?[0-9]{0,25}\\)?.{0,10}",
+        |s: String| {
             let (state, code) = workload::classify(&s);
-            ensure(code.is_none() || matches!(state, workload::State::Exited | workload::State::Restarting), || format!("{state:?} {code:?}"))
-        });
+            ensure(code.is_none() || matches!(state, workload::State::Exited | workload::State::Restarting), || {
+                format!("{state:?} {code:?}")
+            })
+        },
+    );
 }
 
 #[test]
@@ -274,46 +351,122 @@ fn parsers_refuse_each_kind_of_bad_field_by_name() {
     };
     let e = |r: Result<(), String>| r.err().unwrap_or_else(|| "accepted".to_owned());
     let hp = |v: Value| e(health::parse(&v).map(|_| ()));
-    rec.check(area, "node.health memory.total_mb as \"NaN\" string", "node.health: memory.total_mb: expected a number, got a string".to_owned(),
-        hp(with("node.health", &|v| v["memory"]["total_mb"] = json!("NaN"))));
-    rec.check(area, "node.health memory.available_mb negative", "node.health: memory.available_mb: expected a number between 0 and 1e15, got a number".to_owned(),
-        hp(with("node.health", &|v| v["memory"]["available_mb"] = json!(-5))));
-    rec.check(area, "node.health memory.total_mb 1e300", "node.health: memory.total_mb: expected a number between 0 and 1e15, got a number".to_owned(),
-        hp(with("node.health", &|v| v["memory"]["total_mb"] = json!(1e300))));
-    rec.check(area, "node.health used_mb above total_mb (no available_mb)", "node.health: memory.used_mb (30000) exceeds memory.total_mb (24105)".to_owned(),
+    rec.check(
+        area,
+        "node.health memory.total_mb as \"NaN\" string",
+        "node.health: memory.total_mb: expected a number, got a string".to_owned(),
+        hp(with("node.health", &|v| v["memory"]["total_mb"] = json!("NaN"))),
+    );
+    rec.check(
+        area,
+        "node.health memory.available_mb negative",
+        "node.health: memory.available_mb: expected a number between 0 and 1e15, got a number".to_owned(),
+        hp(with("node.health", &|v| v["memory"]["available_mb"] = json!(-5))),
+    );
+    rec.check(
+        area,
+        "node.health memory.total_mb 1e300",
+        "node.health: memory.total_mb: expected a number between 0 and 1e15, got a number".to_owned(),
+        hp(with("node.health", &|v| v["memory"]["total_mb"] = json!(1e300))),
+    );
+    rec.check(
+        area,
+        "node.health used_mb above total_mb (no available_mb)",
+        "node.health: memory.used_mb (30000) exceeds memory.total_mb (24105)".to_owned(),
         hp(with("node.health", &|v| {
             v["memory"].as_object_mut().unwrap().remove("available_mb");
             v["memory"]["used_mb"] = json!(30000);
-        })));
-    rec.check(area, "node.health disk available_bytes above total_bytes (no usage_percent)", "node.health: disks[0].available_bytes (3) exceeds total_bytes (2)".to_owned(),
+        })),
+    );
+    rec.check(
+        area,
+        "node.health disk available_bytes above total_bytes (no usage_percent)",
+        "node.health: disks[0].available_bytes (3) exceeds total_bytes (2)".to_owned(),
         hp(with("node.health", &|v| {
             v["disks"][0] = json!({"mount": "/", "total_bytes": 2, "available_bytes": 3});
-        })));
-    rec.check(area, "node.health cpu_count 2.5", "node.health: cpu_count: expected a whole number, got a number".to_owned(),
-        hp(with("node.health", &|v| v["cpu_count"] = json!(2.5))));
-    rec.check(area, "node.health gpu_count missing", "node.health: gpu_count: missing".to_owned(),
+        })),
+    );
+    rec.check(
+        area,
+        "node.health cpu_count 2.5",
+        "node.health: cpu_count: expected a whole number, got a number".to_owned(),
+        hp(with("node.health", &|v| v["cpu_count"] = json!(2.5))),
+    );
+    rec.check(
+        area,
+        "node.health gpu_count missing",
+        "node.health: gpu_count: missing".to_owned(),
         hp(with("node.health", &|v| {
             v.as_object_mut().unwrap().remove("gpu_count");
-        })));
-    rec.check(area, "node.health payload is an array", "node.health: payload: expected an object, got an array".to_owned(), hp(json!([1])));
-    rec.check(area, "node.health payload is null", "node.health: payload: expected an object, got null".to_owned(), hp(Value::Null));
-    rec.check(area, "node.health status \"healthy\" with no numbers is not trusted", "node.health: load_average: missing".to_owned(),
-        hp(json!({"status": "healthy"})));
-    rec.check(area, "node.capabilities gpu_count disagrees with gpus[]", "node.capabilities: gpu_count is 8 but gpus lists 2".to_owned(),
-        e(caps::parse(&with("node.capabilities", &|v| v["gpu_count"] = json!(8))).map(|_| ())));
-    rec.check(area, "node.capabilities gpus[1].index negative", "node.capabilities: gpus[1].index: expected a whole number, got a number".to_owned(),
-        e(caps::parse(&with("node.capabilities", &|v| v["gpus"][1]["index"] = json!(-1))).map(|_| ())));
-    rec.check(area, "gpu.metrics memory_used_mb above memory_total_mb", "gpu.metrics: metrics[0].memory_used_mb (90000) exceeds memory_total_mb (81559)".to_owned(),
-        e(gpu::parse_metrics(&with("gpu.metrics", &|v| v["metrics"][0]["memory_used_mb"] = json!(90000))).map(|_| ())));
-    rec.check(area, "gpu.metrics temperature_c \"Infinity\"", "gpu.metrics: metrics[1].temperature_c: expected a number, got a string".to_owned(),
-        e(gpu::parse_metrics(&with("gpu.metrics", &|v| v["metrics"][1]["temperature_c"] = json!("Infinity"))).map(|_| ())));
-    rec.check(area, "gpu.metrics metrics not an array", "gpu.metrics: metrics: expected an array, got an object".to_owned(),
-        e(gpu::parse_metrics(&json!({"metrics": {}})).map(|_| ())));
-    rec.check(area, "gpu.list gpus missing", "gpu.list: gpus: missing".to_owned(), e(gpu::parse_list(&json!({"count": 2})).map(|_| ())));
-    rec.check(area, "workload.list containerId missing", "workload.list: workloads[0].containerId: missing".to_owned(),
-        e(workload::parse_list(&json!({"workloads": [{"image": "x"}]})).map(|_| ())));
-    rec.check(area, "workload.run success:false", "workload.run: the node answered success: false".to_owned(),
-        e(workload::parse_run(&json!({"success": false, "containerId": "x"})).map(|_| ())));
+        })),
+    );
+    rec.check(
+        area,
+        "node.health payload is an array",
+        "node.health: payload: expected an object, got an array".to_owned(),
+        hp(json!([1])),
+    );
+    rec.check(
+        area,
+        "node.health payload is null",
+        "node.health: payload: expected an object, got null".to_owned(),
+        hp(Value::Null),
+    );
+    rec.check(
+        area,
+        "node.health status \"healthy\" with no numbers is not trusted",
+        "node.health: load_average: missing".to_owned(),
+        hp(json!({"status": "healthy"})),
+    );
+    rec.check(
+        area,
+        "node.capabilities gpu_count disagrees with gpus[]",
+        "node.capabilities: gpu_count is 8 but gpus lists 2".to_owned(),
+        e(caps::parse(&with("node.capabilities", &|v| v["gpu_count"] = json!(8))).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "node.capabilities gpus[1].index negative",
+        "node.capabilities: gpus[1].index: expected a whole number, got a number".to_owned(),
+        e(caps::parse(&with("node.capabilities", &|v| v["gpus"][1]["index"] = json!(-1))).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "gpu.metrics memory_used_mb above memory_total_mb",
+        "gpu.metrics: metrics[0].memory_used_mb (90000) exceeds memory_total_mb (81559)".to_owned(),
+        e(gpu::parse_metrics(&with("gpu.metrics", &|v| v["metrics"][0]["memory_used_mb"] = json!(90000))).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "gpu.metrics temperature_c \"Infinity\"",
+        "gpu.metrics: metrics[1].temperature_c: expected a number, got a string".to_owned(),
+        e(gpu::parse_metrics(&with("gpu.metrics", &|v| v["metrics"][1]["temperature_c"] = json!("Infinity")))
+            .map(|_| ())),
+    );
+    rec.check(
+        area,
+        "gpu.metrics metrics not an array",
+        "gpu.metrics: metrics: expected an array, got an object".to_owned(),
+        e(gpu::parse_metrics(&json!({"metrics": {}})).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "gpu.list gpus missing",
+        "gpu.list: gpus: missing".to_owned(),
+        e(gpu::parse_list(&json!({"count": 2})).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "workload.list containerId missing",
+        "workload.list: workloads[0].containerId: missing".to_owned(),
+        e(workload::parse_list(&json!({"workloads": [{"image": "x"}]})).map(|_| ())),
+    );
+    rec.check(
+        area,
+        "workload.run success:false",
+        "workload.run: the node answered success: false".to_owned(),
+        e(workload::parse_run(&json!({"success": false, "containerId": "x"})).map(|_| ())),
+    );
 }
 
 #[test]
@@ -322,33 +475,70 @@ fn deep_huge_and_non_utf8_payloads_give_errors_not_crashes() {
     let area = "node payloads: size, depth, encoding";
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let err = transport::parse_payload(&deep).unwrap_err();
-    rec.check(area, "10 000 nested arrays (node payload text)", "payload is not valid JSON: recursion limit exceeded".to_owned(), err[..err.find(" at line").unwrap_or(err.len())].to_owned());
+    rec.check(
+        area,
+        "10 000 nested arrays (node payload text)",
+        "payload is not valid JSON: recursion limit exceeded".to_owned(),
+        err[..err.find(" at line").unwrap_or(err.len())].to_owned(),
+    );
     let deep_obj = format!("{}{}{}", "{\"a\":".repeat(10_000), "1", "}".repeat(10_000));
     let err = transport::parse_payload(&deep_obj).unwrap_err();
     rec.check(area, "10 000 nested objects (node payload text)", true, err.contains("recursion limit exceeded"));
     let body = format!("{{\"ok\":true,\"result\":{{\"details\":{{\"payload\":{deep}}}}}}}");
-    rec.check(area, "10 000 nested arrays inside an HTTP gateway reply", "the gateway answered HTTP 200 with a body that is not JSON".to_owned(),
-        transport::http_details(200, &body, "http://127.0.0.1:18789").unwrap_err());
+    rec.check(
+        area,
+        "10 000 nested arrays inside an HTTP gateway reply",
+        "the gateway answered HTTP 200 with a body that is not JSON".to_owned(),
+        transport::http_details(200, &body, "http://127.0.0.1:18789").unwrap_err(),
+    );
     let deep_bytes = deep.as_bytes();
-    rec.check(area, "10 000 nested arrays read from bytes (serde_json::from_slice)", true,
-        serde_json::from_slice::<Value>(deep_bytes).unwrap_err().to_string().contains("recursion limit"));
+    rec.check(
+        area,
+        "10 000 nested arrays read from bytes (serde_json::from_slice)",
+        true,
+        serde_json::from_slice::<Value>(deep_bytes).unwrap_err().to_string().contains("recursion limit"),
+    );
 
     let over = format!("\"{}\"", "x".repeat(transport::MAX_PAYLOAD_BYTES));
-    rec.check(area, "payload one byte over MAX_PAYLOAD_BYTES (4 MiB + 1)", format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 2),
-        transport::parse_payload(&over).unwrap_err());
+    rec.check(
+        area,
+        "payload one byte over MAX_PAYLOAD_BYTES (4 MiB + 1)",
+        format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 2),
+        transport::parse_payload(&over).unwrap_err(),
+    );
     let big = format!("{{\"ok\":true,\"body\":\"{}\"}}", "x".repeat(transport::MAX_LIST_BYTES));
-    rec.check(area, "HTTP gateway reply over MAX_LIST_BYTES (64 MiB)", format!("gateway reply too large: {} bytes (limit 67108864)", big.len()),
-        transport::http_details(200, &big, "http://g").unwrap_err());
+    rec.check(
+        area,
+        "HTTP gateway reply over MAX_LIST_BYTES (64 MiB)",
+        format!("gateway reply too large: {} bytes (limit 67108864)", big.len()),
+        transport::http_details(200, &big, "http://g").unwrap_err(),
+    );
     let fat = json!({"ok": true, "payload": {"blob": "x".repeat(transport::MAX_PAYLOAD_BYTES)}});
-    rec.check(area, "HTTP invoke reply whose payload object is over MAX_PAYLOAD_BYTES", format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 11),
-        transport::http_invoke_payload(fat).unwrap_err());
+    rec.check(
+        area,
+        "HTTP invoke reply whose payload object is over MAX_PAYLOAD_BYTES",
+        format!("payload too large: {} bytes (limit 4194304)", transport::MAX_PAYLOAD_BYTES + 11),
+        transport::http_invoke_payload(fat).unwrap_err(),
+    );
     let entry = json!({"nodeId": "x".repeat(64), "displayName": "gpu-node-0001", "connected": true, "commands": clawbernetes::commands::ALL, "invocableCommands": clawbernetes::commands::ALL});
     let list = json!({"nodes": vec![entry; 5000]}).to_string();
     let nodes = transport::parse_list_text(&list).and_then(|v| transport::parse_node_list(&v)).map(|n| n.len());
-    rec.check(area, &format!("node list of 5000 nodes ({} MB, over the per-node payload cap) is read in full", list.len() / 1_000_000), Ok(5000), nodes);
+    rec.check(
+        area,
+        &format!(
+            "node list of 5000 nodes ({} MB, over the per-node payload cap) is read in full",
+            list.len() / 1_000_000
+        ),
+        Ok(5000),
+        nodes,
+    );
     let inner = json!({"payloadJSON": over});
-    rec.check(area, "payloadJSON string over the cap inside an HTTP reply", true,
-        transport::http_invoke_payload(inner).unwrap_err().starts_with("payload too large"));
+    rec.check(
+        area,
+        "payloadJSON string over the cap inside an HTTP reply",
+        true,
+        transport::http_invoke_payload(inner).unwrap_err().starts_with("payload too large"),
+    );
 
     // ~3 MB of workload.list: under the cap, parsed in full, counted exactly.
     let item = json!({"containerId": "3f2a9c1d7e4b", "image": "pytorch/pytorch:2.0", "name": "train-1", "status": "Up 5 minutes"});
@@ -356,23 +546,46 @@ fn deep_huge_and_non_utf8_payloads_give_errors_not_crashes() {
     let list = json!({"count": n, "workloads": vec![item; n]});
     let text = list.to_string();
     let parsed = transport::parse_payload(&text).and_then(|v| workload::parse_list(&v)).unwrap();
-    rec.check(area, &format!("multi-megabyte workload.list under the cap ({} MB, {n} containers)", text.len() / 1_000_000), n, parsed.len());
+    rec.check(
+        area,
+        &format!("multi-megabyte workload.list under the cap ({} MB, {n} containers)", text.len() / 1_000_000),
+        n,
+        parsed.len(),
+    );
 
     // Invalid UTF-8 from a node: rejected as bytes, replaced when read lossily, never a panic.
-    let mut bytes = serde_json::to_vec(&json!({"workloads": [{"containerId": "abc", "name": "NAME", "status": "Up 1 second"}]})).unwrap();
+    let mut bytes =
+        serde_json::to_vec(&json!({"workloads": [{"containerId": "abc", "name": "NAME", "status": "Up 1 second"}]}))
+            .unwrap();
     let at = bytes.windows(4).position(|w| w == b"NAME").unwrap();
     bytes[at] = 0xff;
     bytes[at + 1] = 0xfe;
-    rec.check(area, "invalid UTF-8 bytes through serde_json::from_slice", true, serde_json::from_slice::<Value>(&bytes).is_err());
+    rec.check(
+        area,
+        "invalid UTF-8 bytes through serde_json::from_slice",
+        true,
+        serde_json::from_slice::<Value>(&bytes).is_err(),
+    );
     let lossy = String::from_utf8_lossy(&bytes);
     let c = transport::parse_payload(&lossy).and_then(|v| workload::parse_list(&v)).unwrap();
-    rec.check(area, "invalid UTF-8 read lossily (as the JS host decodes it): U+FFFD, state still read", ("\u{fffd}\u{fffd}ME".to_owned(), workload::State::Running),
-        (c[0].name.clone(), workload::classify(&c[0].status).0));
-    property(&rec, area, "arbitrary bytes → from_slice / lossy parse_payload never panic", 300, prop::collection::vec(any::<u8>(), 0..256), |b| {
-        let _ = serde_json::from_slice::<Value>(&b);
-        let _ = transport::parse_payload(&String::from_utf8_lossy(&b));
-        Ok(())
-    });
+    rec.check(
+        area,
+        "invalid UTF-8 read lossily (as the JS host decodes it): U+FFFD, state still read",
+        ("\u{fffd}\u{fffd}ME".to_owned(), workload::State::Running),
+        (c[0].name.clone(), workload::classify(&c[0].status).0),
+    );
+    property(
+        &rec,
+        area,
+        "arbitrary bytes → from_slice / lossy parse_payload never panic",
+        300,
+        prop::collection::vec(any::<u8>(), 0..256),
+        |b| {
+            let _ = serde_json::from_slice::<Value>(&b);
+            let _ = transport::parse_payload(&String::from_utf8_lossy(&b));
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,36 +597,96 @@ fn transport_codecs_survive_anything() {
     let area = "transport codecs";
     let entry = json!({"nodeId": "abc", "displayName": "gpu-01", "connected": true, "commands": ["node.health", "node.capabilities"], "approvalState": "approved"});
     let list = json!({"nodes": [entry.clone(), entry.clone(), entry]});
-    property(&rec, area, "parse_node_list on mutated lists: never panics; every node kept has a non-empty id and a name", CASES,
-        prop::collection::vec(mutation(), 1..=4).prop_map(move |ms| ms.iter().fold(list.clone(), |v, m| apply(&v, m))), |v| {
+    property(
+        &rec,
+        area,
+        "parse_node_list on mutated lists: never panics; every node kept has a non-empty id and a name",
+        CASES,
+        prop::collection::vec(mutation(), 1..=4).prop_map(move |ms| ms.iter().fold(list.clone(), |v, m| apply(&v, m))),
+        |v| {
             if let Ok(nodes) = transport::parse_node_list(&v) {
                 ensure(nodes.iter().all(|n| !n.id.is_empty() && !n.name.is_empty()), || format!("{nodes:?}"))?;
             }
             Ok(())
-        });
-    property(&rec, area, "http_details on any status and body: never panics; 2xx needs ok:true and result.details", 300,
-        (0u16..1000, prop_oneof![
-            "\\PC{0,60}",
-            Just("{\"ok\":true,\"result\":{\"details\":{\"payload\":{}}}}".to_owned()),
-            Just("{\"ok\":true,\"result\":{\"details\":7}}".to_owned()),
-            Just("{\"ok\":false,\"error\":{\"message\":5}}".to_owned()),
-        ]), |(status, body)| {
+        },
+    );
+    property(
+        &rec,
+        area,
+        "http_details on any status and body: never panics; 2xx needs ok:true and result.details",
+        300,
+        (
+            0u16..1000,
+            prop_oneof![
+                "\\PC{0,60}",
+                Just("{\"ok\":true,\"result\":{\"details\":{\"payload\":{}}}}".to_owned()),
+                Just("{\"ok\":true,\"result\":{\"details\":7}}".to_owned()),
+                Just("{\"ok\":false,\"error\":{\"message\":5}}".to_owned()),
+            ],
+        ),
+        |(status, body)| {
             let r = transport::http_details(status, &body, "http://g");
             ensure(r.is_err() || (200..300).contains(&status), || format!("{status} accepted"))
-        });
+        },
+    );
     let url = "http://127.0.0.1:18789";
-    rec.check(area, "HTTP 401", true, transport::http_details(401, "", url).unwrap_err().contains("refused the token (HTTP 401): set gatewayToken"));
-    rec.check(area, "HTTP 404 says how to allow the nodes tool", true, transport::http_details(404, "Not Found", url).unwrap_err().contains("add \"nodes\" to gateway.tools.allow"));
-    rec.check(area, "HTTP 500 with an error body", "gateway error (HTTP 500 tool_error): boom".to_owned(),
-        transport::http_details(500, r#"{"ok":false,"error":{"type":"tool_error","message":"boom"}}"#, url).unwrap_err());
-    rec.check(area, "HTTP 502 with an HTML body", "the gateway answered HTTP 502 with a body that is not JSON".to_owned(), transport::http_details(502, "<html>bad gateway</html>", url).unwrap_err());
-    rec.check(area, "HTTP 200 with ok:false", "gateway error (HTTP 200 error): no message".to_owned(), transport::http_details(200, r#"{"ok":false}"#, url).unwrap_err());
-    rec.check(area, "HTTP 200 with details not an object", "gateway reply: result.details is a number, expected an object".to_owned(),
-        transport::http_details(200, r#"{"ok":true,"result":{"details":7}}"#, url).unwrap_err());
-    rec.check(area, "HTTP invoke reply with no payload", "gateway reply has no payload".to_owned(), transport::http_invoke_payload(json!({"ok": true})).unwrap_err());
-    rec.check(area, "HTTP invoke reply with garbage payloadJSON", true,
-        transport::http_invoke_payload(json!({"payloadJSON": "{not json"})).unwrap_err().starts_with("payload is not valid JSON"));
-    rec.check(area, "node list that is not {nodes: [...]}", "node list: expected an object, got an array".to_owned(), transport::parse_node_list(&json!([])).unwrap_err());
+    rec.check(
+        area,
+        "HTTP 401",
+        true,
+        transport::http_details(401, "", url).unwrap_err().contains("refused the token (HTTP 401): set gatewayToken"),
+    );
+    rec.check(
+        area,
+        "HTTP 404 says how to allow the nodes tool",
+        true,
+        transport::http_details(404, "Not Found", url).unwrap_err().contains("add \"nodes\" to gateway.tools.allow"),
+    );
+    rec.check(
+        area,
+        "HTTP 500 with an error body",
+        "gateway error (HTTP 500 tool_error): boom".to_owned(),
+        transport::http_details(500, r#"{"ok":false,"error":{"type":"tool_error","message":"boom"}}"#, url)
+            .unwrap_err(),
+    );
+    rec.check(
+        area,
+        "HTTP 502 with an HTML body",
+        "the gateway answered HTTP 502 with a body that is not JSON".to_owned(),
+        transport::http_details(502, "<html>bad gateway</html>", url).unwrap_err(),
+    );
+    rec.check(
+        area,
+        "HTTP 200 with ok:false",
+        "gateway error (HTTP 200 error): no message".to_owned(),
+        transport::http_details(200, r#"{"ok":false}"#, url).unwrap_err(),
+    );
+    rec.check(
+        area,
+        "HTTP 200 with details not an object",
+        "gateway reply: result.details is a number, expected an object".to_owned(),
+        transport::http_details(200, r#"{"ok":true,"result":{"details":7}}"#, url).unwrap_err(),
+    );
+    rec.check(
+        area,
+        "HTTP invoke reply with no payload",
+        "gateway reply has no payload".to_owned(),
+        transport::http_invoke_payload(json!({"ok": true})).unwrap_err(),
+    );
+    rec.check(
+        area,
+        "HTTP invoke reply with garbage payloadJSON",
+        true,
+        transport::http_invoke_payload(json!({"payloadJSON": "{not json"}))
+            .unwrap_err()
+            .starts_with("payload is not valid JSON"),
+    );
+    rec.check(
+        area,
+        "node list that is not {nodes: [...]}",
+        "node list: expected an object, got an array".to_owned(),
+        transport::parse_node_list(&json!([])).unwrap_err(),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,9 +713,11 @@ fn fleet_host(faults: &[Fault]) -> FakeHost {
         match f {
             Fault::Good => {}
             Fault::Mutated(c, v) => host.answer(&n.id, COMMANDS[*c], Ok(v.clone())),
-            Fault::Fails(c, answered) => {
-                host.answer(&n.id, COMMANDS[*c], Err(Failure { message: "TIMEOUT: node invoke timed out".into(), node_answered: *answered }))
-            }
+            Fault::Fails(c, answered) => host.answer(
+                &n.id,
+                COMMANDS[*c],
+                Err(Failure { message: "TIMEOUT: node invoke timed out".into(), node_answered: *answered }),
+            ),
         }
     }
     host
@@ -459,7 +734,11 @@ struct Expect {
 
 fn expect(host: &FakeHost, n: &NodeEntry, with_health: bool) -> Expect {
     let ans = |c: &str| {
-        host.answers.get(&(n.id.clone(), c.to_owned())).cloned().unwrap_or_else(|| FakeHost::default_answer(c)).map_err(|f| format!("{c}: {}", f.message))
+        host.answers
+            .get(&(n.id.clone(), c.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| FakeHost::default_answer(c))
+            .map_err(|f| format!("{c}: {}", f.message))
     };
     let mut e = Expect { fatal: None, gpus: 0, memory_mb: 0.0, metrics: None, containers: None };
     let c = match ans("node.capabilities").and_then(|v| caps::parse(&v)) {
@@ -495,7 +774,7 @@ fn fleet() -> impl Strategy<Value = Vec<Fault>> {
 }
 
 fn call(p: &Plugin, host: &FakeHost, tool: &str, args: Value) -> Result<Value, String> {
-    block_on(tools::call(p, host, tool, &args)).map(|o| o.details)
+    block_on(tools::call(p, host, tool, &args)).map(|o| o.details())
 }
 
 fn ids(v: &Value) -> BTreeSet<String> {
@@ -625,8 +904,16 @@ fn monitor_state_machine_invariants() {
         Just(Seen::Disconnected),
         Just(Seen::Failed("TIMEOUT".into())),
         Just(Seen::Checked(vec![])),
-        Just(Seen::Checked(vec![assess::Problem { kind: assess::Kind::Disk, severity: assess::Severity::Warning, message: "disk".into() }])),
-        Just(Seen::Checked(vec![assess::Problem { kind: assess::Kind::Memory, severity: assess::Severity::Critical, message: "mem".into() }])),
+        Just(Seen::Checked(vec![assess::Problem {
+            kind: assess::Kind::Disk,
+            severity: assess::Severity::Warning,
+            message: "disk".into()
+        }])),
+        Just(Seen::Checked(vec![assess::Problem {
+            kind: assess::Kind::Memory,
+            severity: assess::Severity::Critical,
+            message: "mem".into()
+        }])),
     ];
     let tick = prop::collection::vec((0usize..6, seen), 0..6);
     property(&rec, "health monitor", "Monitor::step over 1-40 random ticks of 0-5 nodes: failures counted in a row (a tick unlisted does not reset them), unhealthy after failuresToUnhealthy failures in a row, offline after failuresToOffline, unlisted nodes gone, history bounded", 150,
@@ -703,5 +990,10 @@ fn five_thousand_nodes_ten_percent_failing_add_up() {
         json!({"total": d["nodes"]["total"], "unreachable": d["nodes"]["unreachable"], "failed": d["failedNodes"].as_array().unwrap().len(),
                "gpus": d["gpus"]["total"], "memoryTotalMb": d["memory"]["totalMb"]}));
     let text = block_on(tools::call(&p, &host, "claw_fleet_status", &json!({}))).unwrap().text;
-    rec.check("aggregation", "5000 nodes: the summary text stays bounded (≤ 3500 bytes)", true, text.len() <= clawbernetes::summary::MAX_TEXT_BYTES);
+    rec.check(
+        "aggregation",
+        "5000 nodes: the summary text stays bounded (≤ 3500 bytes)",
+        true,
+        text.len() <= clawbernetes::summary::MAX_TEXT_BYTES,
+    );
 }

@@ -36,11 +36,24 @@ fn every_tool_refuses_non_object_and_unknown_arguments() {
     let rec = Recorder::new("args-shape");
     let p = plugin();
     for tool in TOOL_NAMES {
-        for (what, a, kind) in [("an array", json!([]), "an array"), ("a string", json!("x"), "a string"), ("a number", json!(1), "a number")] {
-            rec.check("tool arguments", &format!("{tool} with {what} as arguments"), format!("{tool}: arguments must be an object, got {kind}"), err(&p, tool, a));
+        for (what, a, kind) in [
+            ("an array", json!([]), "an array"),
+            ("a string", json!("x"), "a string"),
+            ("a number", json!(1), "a number"),
+        ] {
+            rec.check(
+                "tool arguments",
+                &format!("{tool} with {what} as arguments"),
+                format!("{tool}: arguments must be an object, got {kind}"),
+                err(&p, tool, a),
+            );
         }
-        rec.check("tool arguments", &format!("{tool} with an unknown argument"),
-            format!("{tool}: unknown argument \"bogus\"; accepted: {}", accepted(tool).join(", ")), err(&p, tool, json!({"bogus": 1})));
+        rec.check(
+            "tool arguments",
+            &format!("{tool} with an unknown argument"),
+            format!("{tool}: unknown argument \"bogus\"; accepted: {}", accepted(tool).join(", ")),
+            err(&p, tool, json!({"bogus": 1})),
+        );
     }
 }
 
@@ -114,7 +127,11 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(json!("/:/host")),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from), prop::collection::btree_map("[a-zA-Z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect()))]
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map("[a-zA-Z]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect()))
+        ]
     })
 }
 
@@ -141,7 +158,9 @@ fn any_value_for_any_argument_gives_a_result_or_an_error_naming_the_field() {
         match block_on(tools::call(&p, &host(), tool, &Value::Object(a))) {
             Ok(_) => Ok(()),
             Err(e) => {
-                let named = e.contains(key.trim_end_matches('s')) || e.contains("no node can host") || e.contains("no connected clawnode declares");
+                let named = e.contains(key.trim_end_matches('s'))
+                    || e.contains("no node can host")
+                    || e.contains("no connected clawnode declares");
                 prop_assert!(e.starts_with(&format!("{tool}: ")) && named, "{tool} {key}={v}: {e}");
                 Ok(())
             }
@@ -167,21 +186,77 @@ fn deploy_cannot_smuggle_docker_flags() {
     };
     let refused: Vec<(&str, Value, &str)> = vec![
         ("image", json!("--privileged"), "image \"--privileged\" is not a valid image reference: it starts with '-'"),
-        ("image", json!("ubuntu --privileged"), "image \"ubuntu --privileged\" is not a valid image reference: it contains white space"),
-        ("image", json!("ubuntu\n--privileged"), "image \"ubuntu\\n--privileged\" is not a valid image reference: it contains white space"),
-        ("name", json!("--privileged"), "name \"--privileged\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit"),
-        ("name", json!("x --network=host"), "name \"x --network=host\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit"),
-        ("memory", json!("8g --privileged"), "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8g --privileged\""),
-        ("memory", json!("--privileged"), "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"--privileged\""),
-        ("shmSize", json!("1g --cap-add=ALL"), "shmSize must be a size like \"8g\", \"512m\" or \"1024k\", got \"1g --cap-add=ALL\""),
+        (
+            "image",
+            json!("ubuntu --privileged"),
+            "image \"ubuntu --privileged\" is not a valid image reference: it contains white space",
+        ),
+        (
+            "image",
+            json!("ubuntu\n--privileged"),
+            "image \"ubuntu\\n--privileged\" is not a valid image reference: it contains white space",
+        ),
+        (
+            "name",
+            json!("--privileged"),
+            "name \"--privileged\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        ),
+        (
+            "name",
+            json!("x --network=host"),
+            "name \"x --network=host\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        ),
+        (
+            "memory",
+            json!("8g --privileged"),
+            "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8g --privileged\"",
+        ),
+        (
+            "memory",
+            json!("--privileged"),
+            "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"--privileged\"",
+        ),
+        (
+            "shmSize",
+            json!("1g --cap-add=ALL"),
+            "shmSize must be a size like \"8g\", \"512m\" or \"1024k\", got \"1g --cap-add=ALL\"",
+        ),
         ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:ro"),
-        ("volumes", json!(["/:/host"]), "volume \"/:/host\" would give the container the host's root or its container engine"),
-        ("volumes", json!(["//:/host"]), "volume \"//:/host\" would give the container the host's root or its container engine"),
-        ("volumes", json!(["/./:/host:ro"]), "volume \"/./:/host:ro\" would give the container the host's root or its container engine"),
-        ("volumes", json!(["/var/run/docker.sock:/s"]), "volume \"/var/run/docker.sock:/s\" would give the container the host's root or its container engine"),
-        ("volumes", json!(["/data:/data --privileged"]), "volume \"/data:/data --privileged\" must not contain white space"),
-        ("volumes", json!(["/data:/data:ro,--privileged"]), "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z"),
-        ("volumes", json!(["/a/../etc:/x"]), "volume \"/a/../etc:/x\" must name an absolute host path or a volume name as its source"),
+        (
+            "volumes",
+            json!(["/:/host"]),
+            "volume \"/:/host\" would give the container the host's root or its container engine",
+        ),
+        (
+            "volumes",
+            json!(["//:/host"]),
+            "volume \"//:/host\" would give the container the host's root or its container engine",
+        ),
+        (
+            "volumes",
+            json!(["/./:/host:ro"]),
+            "volume \"/./:/host:ro\" would give the container the host's root or its container engine",
+        ),
+        (
+            "volumes",
+            json!(["/var/run/docker.sock:/s"]),
+            "volume \"/var/run/docker.sock:/s\" would give the container the host's root or its container engine",
+        ),
+        (
+            "volumes",
+            json!(["/data:/data --privileged"]),
+            "volume \"/data:/data --privileged\" must not contain white space",
+        ),
+        (
+            "volumes",
+            json!(["/data:/data:ro,--privileged"]),
+            "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z",
+        ),
+        (
+            "volumes",
+            json!(["/a/../etc:/x"]),
+            "volume \"/a/../etc:/x\" must name an absolute host path or a volume name as its source",
+        ),
         ("env", json!({"A B": "1"}), "env key \"A B\" must be letters, digits and '_', not starting with a digit"),
         ("env", json!(["--privileged"]), "env item \"--privileged\" must be KEY=VALUE"),
         ("env", json!(["-e=1"]), "env key \"-e\" must be letters, digits and '_', not starting with a digit"),
@@ -191,7 +266,7 @@ fn deploy_cannot_smuggle_docker_flags() {
     }
     // What is accepted goes to the node as data, each value in its own field (never joined into a command line).
     let a = json!({"image": "ubuntu", "dryRun": true, "command": ["--privileged"], "env": {"A": "x --privileged"}, "gpus": 0});
-    let d = block_on(tools::call(&p, &host(), "claw_deploy", &a)).unwrap().details;
+    let d = block_on(tools::call(&p, &host(), "claw_deploy", &a)).unwrap().details();
     rec.check(area, "command [\"--privileged\"] and env value with a flag: passed as the container's argv / one env string, not docker flags",
         json!({"image": "ubuntu", "command": ["--privileged"], "env": ["A=x --privileged"]}), d["runParams"].clone());
 }
@@ -201,39 +276,106 @@ fn multi_invoke_refuses_sensitive_commands_and_hides_secrets() {
     let rec = Recorder::new("args-multi-invoke");
     let area = "security: claw_multi_invoke";
     let p = plugin();
-    for c in ["system.run", "container.exec", "secret.get", "auth.create_key", "node.drain", "workload.stop", "deploy.delete", "volume.delete", "backup.restore"] {
+    for c in [
+        "system.run",
+        "container.exec",
+        "secret.get",
+        "auth.create_key",
+        "node.drain",
+        "workload.stop",
+        "deploy.delete",
+        "volume.delete",
+        "backup.restore",
+    ] {
         rec.check(area, &format!("{c} refused by default, saying how to allow it"),
             format!("claw_multi_invoke: {c} is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"{c}\" to plugins.entries.clawbernetes.config.multiInvoke.allow"),
             err(&p, "claw_multi_invoke", json!({"command": c})));
     }
-    let allowed = Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get", "auth.create_key"]}}"#).unwrap());
+    let allowed =
+        Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get", "auth.create_key"]}}"#).unwrap());
     let h = host();
-    let d = block_on(tools::call(&allowed, &h, "claw_multi_invoke", &json!({"command": "secret.get", "params": {"name": "db-creds"}}))).unwrap();
-    rec.check(area, "secret.get allowed: values redacted in details and text", (json!({"password": REDACTED, "username": REDACTED}), false),
-        (d.details["results"][0]["payload"]["data"].clone(), d.text.contains("s3cret") || d.details.to_string().contains("s3cret")));
-    let d = block_on(tools::call(&allowed, &h, "claw_multi_invoke", &json!({"command": "auth.create_key", "params": {"name": "ci"}}))).unwrap();
+    let d = block_on(tools::call(
+        &allowed,
+        &h,
+        "claw_multi_invoke",
+        &json!({"command": "secret.get", "params": {"name": "db-creds"}}),
+    ))
+    .unwrap();
+    rec.check(
+        area,
+        "secret.get allowed: values redacted in details and text",
+        (json!({"password": REDACTED, "username": REDACTED}), false),
+        (
+            d.details()["results"][0]["payload"]["data"].clone(),
+            d.text.contains("s3cret") || d.details().to_string().contains("s3cret"),
+        ),
+    );
+    let d = block_on(tools::call(
+        &allowed,
+        &h,
+        "claw_multi_invoke",
+        &json!({"command": "auth.create_key", "params": {"name": "ci"}}),
+    ))
+    .unwrap();
     let secret = fixture("auth.create_key")["secret"].as_str().unwrap().to_owned();
-    rec.check(area, "auth.create_key allowed: the key's secret redacted in details and text", (json!(REDACTED), false),
-        (d.details["results"][0]["payload"]["secret"].clone(), d.text.contains(&secret) || d.details.to_string().contains(&secret)));
-    let reveal = Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get"], "revealSecrets": true}}"#).unwrap());
-    let d = block_on(tools::call(&reveal, &h, "claw_multi_invoke", &json!({"command": "secret.get", "params": {"name": "db-creds"}}))).unwrap();
-    rec.check(area, "secret.get with revealSecrets: true shows the value", json!("s3cret!@#"), d.details["results"][0]["payload"]["data"]["password"].clone());
+    rec.check(
+        area,
+        "auth.create_key allowed: the key's secret redacted in details and text",
+        (json!(REDACTED), false),
+        (
+            d.details()["results"][0]["payload"]["secret"].clone(),
+            d.text.contains(&secret) || d.details().to_string().contains(&secret),
+        ),
+    );
+    let reveal =
+        Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get"], "revealSecrets": true}}"#).unwrap());
+    let d = block_on(tools::call(
+        &reveal,
+        &h,
+        "claw_multi_invoke",
+        &json!({"command": "secret.get", "params": {"name": "db-creds"}}),
+    ))
+    .unwrap();
+    rec.check(
+        area,
+        "secret.get with revealSecrets: true shows the value",
+        json!("s3cret!@#"),
+        d.details()["results"][0]["payload"]["data"]["password"].clone(),
+    );
     let ro = Plugin::new(Config::from_json(r#"{"readOnly": true, "multiInvoke": {"allow": ["system.run"]}}"#).unwrap());
-    rec.check(area, "readOnly refuses an allowed sensitive command", "claw_multi_invoke: system.run changes state and the plugin is read-only (readOnly: true)".to_owned(),
-        err(&ro, "claw_multi_invoke", json!({"command": "system.run"})));
+    rec.check(
+        area,
+        "readOnly refuses an allowed sensitive command",
+        "claw_multi_invoke: system.run changes state and the plugin is read-only (readOnly: true)".to_owned(),
+        err(&ro, "claw_multi_invoke", json!({"command": "system.run"})),
+    );
     let deny = Plugin::new(Config::from_json(r#"{"multiInvoke": {"deny": ["node.health"]}}"#).unwrap());
-    rec.check(area, "deny list wins over a read command", "claw_multi_invoke: node.health is denied by the operator (multiInvoke.deny)".to_owned(),
-        err(&deny, "claw_multi_invoke", json!({"command": "node.health"})));
+    rec.check(
+        area,
+        "deny list wins over a read command",
+        "claw_multi_invoke: node.health is denied by the operator (multiInvoke.deny)".to_owned(),
+        err(&deny, "claw_multi_invoke", json!({"command": "node.health"})),
+    );
     // A credential nested deeper than the scrubber walks must not come out in clear.
     let mut deep = json!({"password": "hunter2"});
     for _ in 0..100 {
         deep = json!({"a": deep});
     }
     redact("config.get", &mut deep);
-    rec.check(area, "a credential nested 100 levels deep in a payload is not echoed", false, deep.to_string().contains("hunter2"));
+    rec.check(
+        area,
+        "a credential nested 100 levels deep in a payload is not echoed",
+        false,
+        deep.to_string().contains("hunter2"),
+    );
     let mut v = json!({"items": [{"apiKey": "k1", "note": "ok"}], "token": 42});
     redact("config.list", &mut v);
-    rec.check(area, "credential-named fields in any payload (apiKey, token) are redacted", json!({"items": [{"apiKey": REDACTED, "note": "ok"}], "token": REDACTED}), v);
+    rec.check(
+        area,
+        "credential-named fields in any payload (apiKey, token) are redacted",
+        json!({"items": [{"apiKey": REDACTED, "note": "ok"}], "token": REDACTED}),
+        v,
+    );
 }
 
 #[test]
@@ -276,8 +418,18 @@ fn config_out_of_range_is_refused_with_the_key() {
     for (text, want) in cases {
         rec.check(area, text, want.to_owned(), e(text));
     }
-    rec.check(area, "{} and null give the defaults", true, Config::from_json("{}") == Ok(Config::default()) && Config::from_json("null") == Ok(Config::default()));
-    rec.check(area, "https gatewayUrl with a path accepted", true, Config::from_json(r#"{"gatewayUrl": "https://gw.example:8443/base"}"#).is_ok());
+    rec.check(
+        area,
+        "{} and null give the defaults",
+        true,
+        Config::from_json("{}") == Ok(Config::default()) && Config::from_json("null") == Ok(Config::default()),
+    );
+    rec.check(
+        area,
+        "https gatewayUrl with a path accepted",
+        true,
+        Config::from_json(r#"{"gatewayUrl": "https://gw.example:8443/base"}"#).is_ok(),
+    );
 }
 
 #[test]
@@ -290,6 +442,10 @@ fn memory_sizes_never_panic() {
         let _ = args::container_name(&s);
         Ok(())
     });
-    rec.check("tool arguments", "any short string as a memory size, image, volume or name: never a panic", "holds for 500 generated cases".to_owned(),
-        out.map(|()| "holds for 500 generated cases".to_owned()).unwrap_or_else(|e| format!("fails: {e}")));
+    rec.check(
+        "tool arguments",
+        "any short string as a memory size, image, volume or name: never a panic",
+        "holds for 500 generated cases".to_owned(),
+        out.map(|()| "holds for 500 generated cases".to_owned()).unwrap_or_else(|e| format!("fails: {e}")),
+    );
 }

@@ -17,7 +17,9 @@ pub struct GpuSpec {
 /// A node's `node.capabilities` answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capabilities {
-    /// `docker` / `podman`, or `None` when the node has no container runtime.
+    /// `docker` / `podman`, or `None` when the node has no container runtime. `container_runtime`
+    /// is a config value clawnode reports whether or not the runtime exists; the `capabilities`
+    /// tags (`docker`, `podman`, `container`) say whether it found one, so they decide.
     pub container_runtime: Option<String>,
     /// Logical CPUs.
     pub cpu_count: u32,
@@ -49,6 +51,9 @@ fn parse_fields(v: &Value) -> Result<Capabilities, String> {
         return Err(format!("gpu_count is {n} but gpus lists {}", gpus.len()));
     }
     let runtime = f.opt_str("container_runtime")?.map(str::trim).filter(|r| !r.is_empty() && *r != "none");
+    let tags = f.opt_arr("capabilities")?;
+    let found = tags.iter().any(|t| matches!(t.as_str(), Some("docker" | "podman" | "container")));
+    let runtime = if f.raw("capabilities").is_some() && !found { None } else { runtime };
     Ok(Capabilities {
         container_runtime: runtime.map(str::to_owned),
         cpu_count: f.count("cpu_count")?,

@@ -49,9 +49,10 @@ impl Health {
 
     /// The disk new work lands on: `/` when mounted, else the fullest one.
     pub fn root_disk(&self) -> Option<&Disk> {
-        self.disks.iter().find(|d| d.mount == "/").or_else(|| {
-            self.disks.iter().max_by(|a, b| a.usage_percent.total_cmp(&b.usage_percent))
-        })
+        self.disks
+            .iter()
+            .find(|d| d.mount == "/")
+            .or_else(|| self.disks.iter().max_by(|a, b| a.usage_percent.total_cmp(&b.usage_percent)))
     }
 }
 

@@ -151,7 +151,12 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
         match result {
             Ok(started) => {
                 p.ledger.hold(&node.id, req.gpus, host.now_ms());
-                d.attempts.push(Attempt { node_id: node.id.clone(), node_name: node.name.clone(), ok: true, error: None });
+                d.attempts.push(Attempt {
+                    node_id: node.id.clone(),
+                    node_name: node.name.clone(),
+                    ok: true,
+                    error: None,
+                });
                 d.placed = true;
                 d.node_id = Some(node.id.clone());
                 d.node_name = Some(node.name.clone());
@@ -161,7 +166,12 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
                 return Output::new(text(&d, false), &d);
             }
             Err(e) => {
-                d.attempts.push(Attempt { node_id: node.id.clone(), node_name: node.name.clone(), ok: false, error: Some(e) });
+                d.attempts.push(Attempt {
+                    node_id: node.id.clone(),
+                    node_name: node.name.clone(),
+                    ok: false,
+                    error: Some(e),
+                });
                 if host.cancelled() {
                     break;
                 }
@@ -179,7 +189,10 @@ fn nowhere(d: &Deployed, nodes: usize) -> String {
     if d.rejected.len() > 20 {
         lines.push(format!("…and {} more", d.rejected.len() - 20));
     }
-    format!("no node can host this workload ({nodes} clawnode(s) checked): {}", crate::summary::cut(&lines.join(" | "), 3000))
+    format!(
+        "no node can host this workload ({nodes} clawnode(s) checked): {}",
+        crate::summary::cut(&lines.join(" | "), 3000)
+    )
 }
 
 fn text(d: &Deployed, read_only: bool) -> String {
@@ -202,17 +215,14 @@ fn text(d: &Deployed, read_only: bool) -> String {
         };
         t.line(format!("Plan ({why}): {best} would run it ({gpus}, {strategy})."));
     }
-    t.list(
-        "Failed attempts:",
-        d.attempts.iter().filter(|a| !a.ok).map(|a| format!("{}: {}", a.node_name, a.error.as_deref().unwrap_or("?"))),
-    );
-    t.list(
-        format!("Candidates ({}), best first:", d.candidates.len()),
-        d.candidates.iter().map(|c| format!("{} score {:.2}{}", c.node_name, c.score, if c.preferred { " (preferred)" } else { "" })),
-    );
-    t.list(
-        format!("Rejected ({}):", d.rejected.len()),
-        d.rejected.iter().map(|r| format!("{}: {}", r.node_name, r.reasons.join("; "))),
-    );
+    t.list("Failed attempts:", d.attempts.iter().filter(|a| !a.ok), |a| {
+        format!("{}: {}", a.node_name, a.error.as_deref().unwrap_or("?"))
+    });
+    t.list(format!("Candidates ({}), best first:", d.candidates.len()), d.candidates.iter(), |c| {
+        format!("{} score {:.2}{}", c.node_name, c.score, if c.preferred { " (preferred)" } else { "" })
+    });
+    t.list(format!("Rejected ({}):", d.rejected.len()), d.rejected.iter(), |r| {
+        format!("{}: {}", r.node_name, r.reasons.join("; "))
+    });
     t.finish()
 }

@@ -38,7 +38,8 @@ fn text(s: &FleetStatus) -> String {
             n.unhealthy,
             n.unreachable
         ));
-        let models: Vec<String> = s.gpus.by_model.iter().map(|m| format!("{} {}/{} free", m.model, m.free, m.total)).collect();
+        let models: Vec<String> =
+            s.gpus.by_model.iter().map(|m| format!("{} {}/{} free", m.model, m.free, m.total)).collect();
         let by_model = if models.is_empty() { String::new() } else { format!(" ({})", models.join("; ")) };
         t.line(format!("GPUs: {}/{} free{by_model}.", s.gpus.free, s.gpus.total));
         t.line(format!(
@@ -49,16 +50,13 @@ fn text(s: &FleetStatus) -> String {
             s.workloads.total
         ));
     }
-    t.list(
-        format!("Problems ({}):", s.problems.len()),
-        s.problems.iter().map(|p| {
-            let sev = match p.severity {
-                crate::assess::Severity::Critical => "critical",
-                crate::assess::Severity::Warning => "warning",
-            };
-            format!("{} [{sev}] {}", p.node_name, p.message)
-        }),
-    );
+    t.list(format!("Problems ({}):", s.problems.len()), s.problems.iter(), |p| {
+        let sev = match p.severity {
+            crate::assess::Severity::Critical => "critical",
+            crate::assess::Severity::Warning => "warning",
+        };
+        format!("{} [{sev}] {}", p.node_name, p.message)
+    });
     if !s.pending_nodes.is_empty() {
         let names: Vec<&str> = s.pending_nodes.iter().map(|n| n.node_name.as_str()).collect();
         t.line(format!(

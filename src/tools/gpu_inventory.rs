@@ -25,29 +25,22 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
 fn text(inv: &Inventory, nodes: usize) -> String {
     let mut t = Text::new();
     t.line(format!("GPUs: {} listed, {} available, on {nodes} clawnode(s).", inv.total, inv.available));
-    t.list(
-        "By model:",
-        inv.by_model.iter().map(|m| format!("{}: {}/{} available", m.model, m.available, m.total)),
-    );
-    t.list(
-        format!("Nodes that did not answer ({}):", inv.failed_nodes.len()),
-        inv.failed_nodes.iter().map(|f| format!("{}: {}", f.node_name, f.error)),
-    );
-    t.list(
-        "GPUs (node #index model — used/total MB, util, temp):",
-        inv.gpus.iter().map(|g| {
-            format!(
-                "{} #{} {} — {:.0}/{:.0} MB, {:.0}%, {:.0} °C{}",
-                g.node_name,
-                g.index,
-                g.model,
-                g.memory_used_mb,
-                g.memory_total_mb,
-                g.utilization_percent,
-                g.temperature_c,
-                if g.available { ", available" } else { "" }
-            )
-        }),
-    );
+    t.list("By model:", inv.by_model.iter(), |m| format!("{}: {}/{} available", m.model, m.available, m.total));
+    t.list(format!("Nodes that did not answer ({}):", inv.failed_nodes.len()), inv.failed_nodes.iter(), |f| {
+        format!("{}: {}", f.node_name, f.error)
+    });
+    t.list("GPUs (node #index model — used/total MB, util, temp):", inv.gpus.iter(), |g| {
+        format!(
+            "{} #{} {} — {:.0}/{:.0} MB, {:.0}%, {:.0} °C{}",
+            g.node_name,
+            g.index,
+            g.model,
+            g.memory_used_mb,
+            g.memory_total_mb,
+            g.utilization_percent,
+            g.temperature_c,
+            if g.available { ", available" } else { "" }
+        )
+    });
     t.finish()
 }

@@ -20,14 +20,26 @@ use serde_json::Value;
 pub struct Output {
     /// The compact summary for the agent.
     pub text: String,
-    /// The complete structured result.
-    pub details: Value,
+    /// The complete structured result, as JSON text (serialised once, straight from the
+    /// result types: at fleet scale this is the largest thing the core writes).
+    pub details_json: String,
 }
 
 impl Output {
     fn new(text: String, details: &impl Serialize) -> Result<Self, String> {
-        let details = serde_json::to_value(details).map_err(|e| format!("cannot encode the result: {e}"))?;
-        Ok(Self { text, details })
+        let details_json = serde_json::to_string(details).map_err(|e| format!("cannot encode the result: {e}"))?;
+        Ok(Self { text, details_json })
+    }
+
+    /// The result as a tool returns it: `{content: [{type: "text", text}], details}`.
+    pub fn to_tool_result(&self) -> String {
+        let text = Value::String(self.text.clone());
+        format!(r#"{{"content":[{{"type":"text","text":{text}}}],"details":{}}}"#, self.details_json)
+    }
+
+    /// The details parsed (for callers that inspect them).
+    pub fn details(&self) -> Value {
+        serde_json::from_str(&self.details_json).unwrap_or(Value::Null)
     }
 }
 

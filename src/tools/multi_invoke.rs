@@ -79,7 +79,11 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
         Some(keys) => {
             let mut picked: Vec<NodeEntry> = Vec::new();
             for k in keys {
-                let n = fleet.nodes.iter().find(|n| n.is(k)).ok_or_else(|| super::unknown_node(&fleet.nodes, "nodes", k))?;
+                let n = fleet
+                    .nodes
+                    .iter()
+                    .find(|n| n.is(k))
+                    .ok_or_else(|| super::unknown_node(&fleet.nodes, "nodes", k))?;
                 if !picked.iter().any(|p| p.id == n.id) {
                     picked.push(n.clone());
                 }
@@ -118,7 +122,8 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
     })
     .await;
     let ok = results.iter().filter(|r| r.ok).count();
-    let out = Invoked { command: command.to_owned(), total: results.len(), ok, failed: results.len() - ok, skipped, results };
+    let out =
+        Invoked { command: command.to_owned(), total: results.len(), ok, failed: results.len() - ok, skipped, results };
     Output::new(text(&out), &out)
 }
 
@@ -126,16 +131,12 @@ fn text(r: &Invoked) -> String {
     let mut t = Text::new();
     let skipped = if r.skipped > 0 { format!(" ({} clawnode(s) do not declare it)", r.skipped) } else { String::new() };
     t.line(format!("{} on {} node(s): {} ok, {} failed{skipped}.", r.command, r.total, r.ok, r.failed));
-    t.list(
-        "Failed:",
-        r.results.iter().filter(|n| !n.ok).map(|n| format!("{}: {}", n.node_name, n.error.as_deref().unwrap_or("?"))),
-    );
-    t.list(
-        "Answers (full payloads in details):",
-        r.results.iter().filter(|n| n.ok).map(|n| {
-            let payload = n.payload.as_ref().map(Value::to_string).unwrap_or_default();
-            format!("{} ({:.0} ms): {}", n.node_name, n.duration_ms, cut(&payload, 160))
-        }),
-    );
+    t.list("Failed:", r.results.iter().filter(|n| !n.ok), |n| {
+        format!("{}: {}", n.node_name, n.error.as_deref().unwrap_or("?"))
+    });
+    t.list("Answers (full payloads in details):", r.results.iter().filter(|n| n.ok), |n| {
+        let payload = n.payload.as_ref().map(Value::to_string).unwrap_or_default();
+        format!("{} ({:.0} ms): {}", n.node_name, n.duration_ms, cut(&payload, 160))
+    });
     t.finish()
 }

@@ -30,18 +30,14 @@ fn text(w: &Workloads, nodes: usize) -> String {
     let counts: Vec<String> = w.counts.nonzero().iter().map(|(s, n)| format!("{n} {s}")).collect();
     let counts = if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) };
     t.line(format!("Workloads: {} container(s) on {nodes} clawnode(s){counts}.", w.total));
-    t.list(
-        format!("Nodes that did not answer ({}):", w.failed_nodes.len()),
-        w.failed_nodes.iter().map(|f| format!("{}: {}", f.node_name, f.error)),
-    );
+    t.list(format!("Nodes that did not answer ({}):", w.failed_nodes.len()), w.failed_nodes.iter(), |f| {
+        format!("{}: {}", f.node_name, f.error)
+    });
     let mut shown: Vec<_> = w.workloads.iter().collect();
     shown.sort_by_key(|e| e.state);
-    t.list(
-        "Containers (node: name [state] image, id):",
-        shown.iter().map(|e| {
-            let code = e.exit_code.map(|c| format!(" exit {c}")).unwrap_or_default();
-            format!("{}: {} [{}{code}] {}, {}", e.node_name, e.name, e.state.as_str(), e.image, e.container_id)
-        }),
-    );
+    t.list("Containers (node: name [state] image, id):", shown.iter(), |e| {
+        let code = e.exit_code.map(|c| format!(" exit {c}")).unwrap_or_default();
+        format!("{}: {} [{}{code}] {}, {}", e.node_name, e.name, e.state.as_str(), e.image, e.container_id)
+    });
     t.finish()
 }

@@ -4,15 +4,25 @@
 use crate::config::{Config, Transport};
 use crate::host::{Failure, Host, Level, NodeEntry};
 use crate::transport;
-use js_sys::{Function, Object, Promise, Reflect, JSON};
+use js_sys::{Function, Promise, Reflect, JSON};
 use serde_json::{json, Value};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+#[wasm_bindgen]
+extern "C" {
+    /// The tool call's `AbortSignal`; read through a typed getter, which is far cheaper than
+    /// `Reflect.get` with a fresh key string on every invoke.
+    type Signal;
+    #[wasm_bindgen(method, getter)]
+    fn aborted(this: &Signal) -> bool;
+}
+
 /// How nodes are reached, resolved from config and what the host offers.
 enum Route {
-    /// `api.runtime.nodes` (`list`, `invoke`).
+    /// The shim's adapter over `api.runtime.nodes`: `list()` → the gateway's list,
+    /// `invoke(nodeId, command, paramsJson, timeoutMs, signal)` → the payload as JSON text.
     Runtime { nodes: JsValue },
     /// `post(url, headersJson, body, timeoutMs, signal)` → `{status, text}`.
     Http { post: Function, url: String, auth: Option<String>, gateway: String },
@@ -22,14 +32,16 @@ enum Route {
 pub struct Io {
     route: Route,
     log: Option<Function>,
+    lists: transport::ListCache,
 }
 
+/// `obj[key]`, or `undefined` when `obj` is not an object (`Reflect.get` would throw, and a
+/// thrown exception costs tens of microseconds).
 fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(obj: &Object, key: &str, v: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
 /// A JS error's text: `code: message` when it has a code (the node's own code from
@@ -58,12 +70,18 @@ impl Io {
         let log = get(&io, "log").dyn_into::<Function>().ok();
         let route = match (cfg.transport, has_runtime) {
             (Transport::Runtime, false) => {
-                return Err("transport \"runtime\" needs api.runtime.nodes, which this host does not offer; use \"http\"".into())
+                return Err(
+                    "transport \"runtime\" needs api.runtime.nodes, which this host does not offer; use \"http\""
+                        .into(),
+                )
             }
             (Transport::Auto | Transport::Runtime, true) => Route::Runtime { nodes },
             (Transport::Http, _) | (Transport::Auto, false) => {
-                let post = get(&io, "post").dyn_into::<Function>().map_err(|_| "the host offers no fetch for the http transport".to_owned())?;
-                let token = cfg.gateway_token.clone().or_else(|| get(&io, "envToken").as_string()).filter(|t| !t.is_empty());
+                let post = get(&io, "post")
+                    .dyn_into::<Function>()
+                    .map_err(|_| "the host offers no fetch for the http transport".to_owned())?;
+                let token =
+                    cfg.gateway_token.clone().or_else(|| get(&io, "envToken").as_string()).filter(|t| !t.is_empty());
                 let base = cfg.gateway_url.trim_end_matches('/');
                 Route::Http {
                     post,
@@ -73,7 +91,7 @@ impl Io {
                 }
             }
         };
-        Ok(Io { route, log })
+        Ok(Io { route, log, lists: transport::ListCache::default() })
     }
 
     async fn http(&self, body: String, timeout_ms: u64, signal: &JsValue) -> Result<Value, Failure> {
@@ -93,13 +111,14 @@ impl Io {
         .map_err(|e| Failure::unreachable(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
         let status = get(&reply, "status").as_f64().unwrap_or(0.0) as u16;
         let text = get(&reply, "text").as_string().unwrap_or_default();
-        transport::http_details(status, &text, gateway).map_err(Failure::unreachable)
+        transport::http_details(status, &text, gateway)
+            .map_err(|message| Failure { message, node_answered: transport::http_node_answered(status, &text) })
     }
 
-    async fn runtime(&self, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    async fn runtime(&self, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
         let Route::Runtime { nodes } = &self.route else { return Err(JsValue::from_str("no runtime transport")) };
         let f = get(nodes, method).dyn_into::<Function>()?;
-        let p = f.call1(nodes, arg)?;
+        let p = f.apply(nodes, &args.iter().collect::<js_sys::Array>())?;
         JsFuture::from(Promise::resolve(&p)).await
     }
 }
@@ -109,6 +128,7 @@ impl Io {
 pub struct CallHost {
     io: Rc<Io>,
     signal: JsValue,
+    abort: Option<Signal>,
     on_update: Option<Function>,
     emit: Option<Function>,
 }
@@ -116,7 +136,8 @@ pub struct CallHost {
 impl CallHost {
     /// A host for one call.
     pub fn new(io: Rc<Io>, signal: JsValue, on_update: JsValue) -> Self {
-        Self { io, signal, on_update: on_update.dyn_into::<Function>().ok(), emit: None }
+        let abort = signal.is_object().then(|| signal.clone().unchecked_into::<Signal>());
+        Self { io, signal, abort, on_update: on_update.dyn_into::<Function>().ok(), emit: None }
     }
 
     /// The same host, able to broadcast gateway events.
@@ -130,11 +151,19 @@ impl Host for CallHost {
     async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
         let listed = match &self.io.route {
             Route::Runtime { .. } => {
-                let v = self.io.runtime("list", &Object::new().into()).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
-                let text = JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
-                transport::parse_list_text(&text)?
+                let v = self
+                    .io
+                    .runtime("list", &[])
+                    .await
+                    .map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
+                let fields: js_sys::Array = transport::NODE_LIST_FIELDS.iter().map(|f| JsValue::from_str(f)).collect();
+                let text =
+                    JSON::stringify_with_replacer(&v, &fields).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                return self.io.lists.parse(text);
             }
-            Route::Http { .. } => self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?,
+            Route::Http { .. } => {
+                self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?
+            }
         };
         transport::parse_node_list(&listed)
     }
@@ -147,27 +176,18 @@ impl Host for CallHost {
                 transport::http_invoke_payload(details).map_err(Failure::unreachable)
             }
             Route::Runtime { .. } => {
-                let req = Object::new();
-                set(&req, "nodeId", &node_id.into());
-                set(&req, "command", &command.into());
-                set(&req, "params", &JSON::parse(&params.to_string()).unwrap_or_else(|_| Object::new().into()));
-                set(&req, "timeoutMs", &(timeout_ms as f64).into());
-                if !self.signal.is_undefined() {
-                    set(&req, "signal", &self.signal);
-                }
-                let res = self.io.runtime("invoke", &req.into()).await.map_err(|e| {
+                let args = [
+                    node_id.into(),
+                    command.into(),
+                    params.to_string().into(),
+                    (timeout_ms as f64).into(),
+                    self.signal.clone(),
+                ];
+                let text = self.io.runtime("invoke", &args).await.map_err(|e| {
                     let message = error_text(&e);
                     Failure { node_answered: node_answered(&e, &message), message }
                 })?;
-                if get(&res, "ok").as_bool() == Some(false) {
-                    let err = get(&res, "error");
-                    let message = error_text(&err);
-                    return Err(Failure { node_answered: node_answered(&err, &message), message });
-                }
-                let text = match get(&res, "payloadJSON").as_string() {
-                    Some(t) => t,
-                    None => JSON::stringify(&get(&res, "payload")).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into()),
-                };
+                let text = text.as_string().unwrap_or_else(|| "null".into());
                 transport::parse_payload(&text).map_err(|m| Failure { message: m, node_answered: true })
             }
         }
@@ -182,7 +202,7 @@ impl Host for CallHost {
     }
 
     fn cancelled(&self) -> bool {
-        get(&self.signal, "aborted").as_bool() == Some(true)
+        self.abort.as_ref().is_some_and(Signal::aborted)
     }
 
     fn log(&self, level: Level, message: &str) {
@@ -209,7 +229,8 @@ impl Host for CallHost {
 
     fn emit(&self, event: &str, payload: &Value) {
         if let Some(f) = &self.emit {
-            if let Err(e) = f.call3(&JsValue::NULL, &event.into(), &payload.to_string().into(), &"operator.read".into()) {
+            if let Err(e) = f.call3(&JsValue::NULL, &event.into(), &payload.to_string().into(), &"operator.read".into())
+            {
                 self.log(Level::Warn, &format!("clawbernetes: could not broadcast {event}: {}", error_text(&e)));
             }
         }

@@ -49,8 +49,7 @@ impl Core {
         future_to_promise(async move {
             let args = parse_json("tool arguments", &args_json)?;
             let out = tools::call(&plugin, &host, &name, &args).await.map_err(|e| JsError::new(&e))?;
-            let result = serde_json::json!({"content": [{"type": "text", "text": out.text}], "details": out.details});
-            Ok(JsValue::from_str(&result.to_string()))
+            Ok(JsValue::from_str(&out.to_tool_result()))
         })
     }
 
@@ -62,7 +61,7 @@ impl Core {
         future_to_promise(async move {
             let params = parse_json("method params", &params_json)?;
             let out = service::call_method(&plugin, &host, &name, &params).await.map_err(|e| JsError::new(&e))?;
-            Ok(JsValue::from_str(&out.to_string()))
+            Ok(JsValue::from_str(&out))
         })
     }
 

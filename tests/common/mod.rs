@@ -42,7 +42,7 @@ impl FakeNode {
             id: format!("id-{name}"),
             name: name.to_owned(),
             connected: true,
-            commands: default_commands(),
+            commands: default_commands().into(),
             pending_approval: false,
         };
         Self { entry, answers }
@@ -115,12 +115,12 @@ impl Host for FakeHost {
     }
 
     async fn invoke(&self, node_id: &str, command: &str, params: &Value, _timeout_ms: u64) -> Result<Value, Failure> {
-        let node = self.nodes.iter().find(|n| n.entry.id == node_id).ok_or_else(|| Failure::unreachable("unknown node"))?;
+        let node =
+            self.nodes.iter().find(|n| n.entry.id == node_id).ok_or_else(|| Failure::unreachable("unknown node"))?;
         self.calls.borrow_mut().push((node.entry.name.clone(), command.to_owned(), params.clone()));
-        node.answers
-            .get(command)
-            .cloned()
-            .unwrap_or_else(|| Err(Failure { message: format!("COMMAND_ERROR: unknown command: {command}"), node_answered: true }))
+        node.answers.get(command).cloned().unwrap_or_else(|| {
+            Err(Failure { message: format!("COMMAND_ERROR: unknown command: {command}"), node_answered: true })
+        })
     }
 
     async fn sleep(&self, _ms: u64) {

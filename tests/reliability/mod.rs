@@ -22,13 +22,22 @@ pub fn fixture(name: &str) -> Value {
 /// Commands a fixture node declares: the markers, the GPU and workload commands, a few sensitive ones.
 pub fn clawnode_commands() -> Vec<String> {
     let mut c: Vec<String> = CLAWNODE_MARKERS.iter().map(|s| s.to_string()).collect();
-    c.extend(["gpu.list", "gpu.metrics", "workload.list", "workload.run", "secret.get", "auth.create_key", "system.run"].map(String::from));
+    c.extend(
+        ["gpu.list", "gpu.metrics", "workload.list", "workload.run", "secret.get", "auth.create_key", "system.run"]
+            .map(String::from),
+    );
     c
 }
 
 /// A connected clawnode named `name` (its id is `id-<name>`).
 pub fn node(name: &str) -> NodeEntry {
-    NodeEntry { id: format!("id-{name}"), name: name.to_owned(), connected: true, commands: clawnode_commands(), pending_approval: false }
+    NodeEntry {
+        id: format!("id-{name}"),
+        name: name.to_owned(),
+        connected: true,
+        commands: clawnode_commands().into(),
+        pending_approval: false,
+    }
 }
 
 /// What a fake node answers to one command.
@@ -59,8 +68,8 @@ impl FakeHost {
     /// The fixture answer to `command`, as every fixture node gives it.
     pub fn default_answer(command: &str) -> Answer {
         match command {
-            "node.health" | "node.capabilities" | "gpu.list" | "gpu.metrics" | "workload.list" | "workload.run" | "secret.get"
-            | "auth.create_key" | "system.run" => Ok(fixture(command)),
+            "node.health" | "node.capabilities" | "gpu.list" | "gpu.metrics" | "workload.list" | "workload.run"
+            | "secret.get" | "auth.create_key" | "system.run" => Ok(fixture(command)),
             other => Err(Failure { message: format!("COMMAND_ERROR: no fixture for {other}"), node_answered: true }),
         }
     }
@@ -119,7 +128,12 @@ impl Recorder {
 
     /// Records a case whose outcome is `observed`, then asserts it equals `expected`.
     pub fn check<T: PartialEq + Debug>(&self, area: &str, case: &str, expected: T, observed: T) {
-        self.rows.borrow_mut().push(Row { area: area.to_owned(), case: case.to_owned(), expected: show(&expected), observed: show(&observed) });
+        self.rows.borrow_mut().push(Row {
+            area: area.to_owned(),
+            case: case.to_owned(),
+            expected: show(&expected),
+            observed: show(&observed),
+        });
         assert_eq!(observed, expected, "{area}: {case}");
     }
 }
@@ -137,7 +151,8 @@ impl Drop for Recorder {
         let Ok(mut f) = std::fs::File::create(dir.join(&self.file)) else { return };
         for r in self.rows.borrow().iter() {
             let pass = r.expected == r.observed;
-            let line = json!({"area": r.area, "case": r.case, "expected": r.expected, "observed": r.observed, "pass": pass});
+            let line =
+                json!({"area": r.area, "case": r.case, "expected": r.expected, "observed": r.observed, "pass": pass});
             let _ = writeln!(f, "{line}");
         }
     }
