@@ -3,32 +3,13 @@
 // http(s); claw_multi_invoke refuses dangerous commands unless allowed by name; claw_deploy
 // passes no docker flags; node secrets are not echoed unless revealSecrets.
 // Each case is written to target/reliability/js-security.jsonl for docs/RELIABILITY.md.
-import { test, after } from "node:test";
-import assert from "node:assert/strict";
+import { test } from "node:test";
 import { createServer } from "node:http";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createApi, createFleet, makeNodes, FIXTURES } from "../support/fake-openclaw.mjs";
 import plugin from "../../js-shim/index.js";
+import { recorder } from "../support/reliability.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const rows = [];
-// Loopback ports change every run: the table shows PORT so it does not drift.
-// Keys sorted, so equal values always read the same.
-const sorted = (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
-const text = (v) => (typeof v === "string" ? v : JSON.stringify(v, sorted)).replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT");
-/** Records a case, then asserts the observed outcome equals the expected one. */
-function check(area, kase, expected, observed) {
-  rows.push({ area, case: kase, expected: text(expected), observed: text(observed), pass: text(expected) === text(observed) });
-  assert.deepEqual(observed, expected, `${area}: ${kase}`);
-}
-const servers = [];
-after(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  mkdirSync(resolve(ROOT, "target/reliability"), { recursive: true });
-  writeFileSync(resolve(ROOT, "target/reliability/js-security.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-});
+const { check, servers } = recorder("js-security");
 
 const TOKEN = "tok-SECURITY-5e1f0c2a9b7d";
 
