@@ -139,6 +139,16 @@ pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value,
     }
 }
 
+/// Whether a failed runtime invoke means the node gave no answer at all (timed out, not
+/// connected, its pairing changed, or the call was aborted), from the error's code, its
+/// `details.code` and its message. Anything else (a `COMMAND_ERROR`, output the gateway could
+/// not read) came from a live node, whose other commands are still worth asking.
+pub fn runtime_node_silent(text: &str) -> bool {
+    const SILENT: [&str; 8] =
+        ["TIMEOUT", "timed out", "NOT_CONNECTED", "not connected", "PAIRING_CHANGED", "pairing changed", "AbortError", "aborted"];
+    SILENT.iter().any(|s| text.contains(s))
+}
+
 /// Whether a failed HTTP `nodes` invoke reply means the node itself answered with an error:
 /// the gateway turns a node's `COMMAND_ERROR` into HTTP 500 `tool_error` (message sanitised),
 /// so the node is alive and its other commands are still worth asking.
@@ -190,6 +200,22 @@ mod tests {
         );
         let d = http_details(200, r#"{"ok":true,"result":{"details":{"payload":{"a":1}}}}"#, url).unwrap();
         assert_eq!(http_invoke_payload(d).unwrap(), json!({"a": 1}));
+    }
+
+    #[test]
+    fn only_timeouts_disconnects_and_aborts_count_as_a_silent_node() {
+        for silent in [
+            "UNAVAILABLE: TIMEOUT: node invoke timed out",
+            "TIMEOUT: node invoke timed out",
+            "NOT_CONNECTED: node not connected",
+            "UNAVAILABLE: node pairing changed while invocation was active",
+            "AbortError: This operation was aborted",
+        ] {
+            assert!(runtime_node_silent(silent), "{silent}");
+        }
+        for answered in ["UNAVAILABLE: COMMAND_ERROR: containerId or name required", "INVALID_REQUEST: invalid payload"] {
+            assert!(!runtime_node_silent(answered), "{answered}");
+        }
     }
 
     #[test]

@@ -57,9 +57,13 @@ fn error_text(e: &JsValue) -> String {
     }
 }
 
-/// Whether a failure came from the node's own command handler (the node is alive).
-fn node_answered(e: &JsValue, text: &str) -> bool {
-    text.contains("COMMAND_ERROR") || !get(&get(e, "details"), "nodeError").is_undefined()
+/// A runtime invoke failure; the node counts as silent only for timeouts, disconnects and aborts.
+fn runtime_failure(e: &JsValue) -> Failure {
+    let message = error_text(e);
+    let detail = get(&get(e, "details"), "code").as_string().unwrap_or_default();
+    let name = get(e, "name").as_string().unwrap_or_default();
+    let silent = transport::runtime_node_silent(&format!("{name} {detail} {message}"));
+    Failure { message, node_answered: !silent }
 }
 
 impl Io {
@@ -183,10 +187,7 @@ impl Host for CallHost {
                     (timeout_ms as f64).into(),
                     self.signal.clone(),
                 ];
-                let text = self.io.runtime("invoke", &args).await.map_err(|e| {
-                    let message = error_text(&e);
-                    Failure { node_answered: node_answered(&e, &message), message }
-                })?;
+                let text = self.io.runtime("invoke", &args).await.map_err(|e| runtime_failure(&e))?;
                 let text = text.as_string().unwrap_or_else(|| "null".into());
                 transport::parse_payload(&text).map_err(|m| Failure { message: m, node_answered: true })
             }
