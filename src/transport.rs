@@ -6,6 +6,7 @@ use crate::host::NodeEntry;
 use crate::json::{kind, Fields};
 use serde_json::{json, Value};
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The fields of a node-list entry the core reads; the wasm layer serialises only these.
 pub const NODE_LIST_FIELDS: [&str; 6] = ["nodes", "nodeId", "displayName", "connected", "approvalState", "commands"];
@@ -30,16 +31,25 @@ pub fn parse_list_text(text: &str) -> Result<Value, String> {
 pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
     let f = Fields::of(v, "node list")?;
     let mut out = Vec::new();
+    // Nodes of one build declare the same commands: they share one list instead of each
+    // holding its own copy of dozens of strings (at fleet scale, megabytes per listing). Only
+    // the last few distinct lists are compared, so a fleet of all-different nodes stays linear.
+    let mut lists: Vec<Rc<[String]>> = Vec::new();
     for n in f.arr("nodes")? {
         let Value::Object(map) = n else { continue };
         let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
         let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
-        let commands = map
-            .get("commands")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into();
+        let declared: Vec<&str> =
+            map.get("commands").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let same = |l: &&Rc<[String]>| l.len() == declared.len() && l.iter().zip(&declared).all(|(a, b)| a == b);
+        let commands = match lists.iter().rev().take(8).find(same) {
+            Some(l) => Rc::clone(l),
+            None => {
+                let l: Rc<[String]> = declared.iter().map(|c| (*c).to_owned()).collect();
+                lists.push(Rc::clone(&l));
+                l
+            }
+        };
         let approval = map.get("approvalState").and_then(Value::as_str).unwrap_or("");
         out.push(NodeEntry {
             id: id.to_owned(),
