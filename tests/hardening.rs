@@ -3,7 +3,7 @@
 //! mutations (wrong types, missing and extra fields, negative and huge numbers, "NaN" strings,
 //! deep nesting, megabytes, invalid UTF-8). Each case lands in `docs/RELIABILITY.md`.
 
-mod reliability;
+mod common;
 
 use clawbernetes::config::{Config, Thresholds};
 use clawbernetes::host::{Failure, NodeEntry};
@@ -11,10 +11,11 @@ use clawbernetes::monitor::{Monitor, Observation, Seen, State, HISTORY};
 use clawbernetes::node::{caps, gpu, health, workload};
 use clawbernetes::plugin::Plugin;
 use clawbernetes::{assess, service, tools, transport};
+use common::recorder::Recorder;
+use common::{fixture, node, FakeHost};
 use futures_executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
-use reliability::{fixture, node, FakeHost, Recorder};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

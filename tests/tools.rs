@@ -26,7 +26,7 @@ fn commands_sent(h: &FakeHost) -> Vec<String> {
 
 #[test]
 fn fixture_node_status_is_computed_from_its_numbers() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01")]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let out = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap();
     let d = &out.details();
     assert_eq!(d["nodes"], json!({"total": 1, "healthy": 1, "degraded": 0, "unhealthy": 0, "unreachable": 0}));
@@ -52,7 +52,7 @@ fn health_never_comes_from_the_status_field() {
     let said_dead = FakeNode::clawnode("says-dead").edit("node.health", |v| v["status"] = json!("dead"));
     let full_disk =
         FakeNode::clawnode("full-disk").edit("node.health", |v| v["disks"][0]["usage_percent"] = json!(97.2));
-    let h = FakeHost::new(vec![said_dead, full_disk]);
+    let h = FakeHost::of(vec![said_dead, full_disk]);
     let d = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
     assert_eq!(d["nodeDetails"][0]["state"], "unhealthy");
     assert_eq!(d["nodeDetails"][0]["nodeName"], "full-disk");
@@ -66,7 +66,7 @@ fn thresholds_grade_each_problem() {
     let warm = FakeNode::clawnode("warm").edit("gpu.metrics", |m| m["metrics"][0]["temperature_c"] = json!(84));
     let loaded = FakeNode::clawnode("loaded").edit("node.health", |v| v["load_average"]["five"] = json!(5.0));
     let full = FakeNode::clawnode("low-mem").edit("node.health", |v| v["memory"]["available_mb"] = json!(1000));
-    let h = FakeHost::new(vec![hot, warm, loaded, full]);
+    let h = FakeHost::of(vec![hot, warm, loaded, full]);
     let d = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
     assert_eq!(d["nodes"], json!({"total": 4, "healthy": 0, "degraded": 3, "unhealthy": 1, "unreachable": 0}));
     let msgs: Vec<String> = d["problems"]
@@ -106,12 +106,12 @@ fn other(id: &str, connected: bool, commands: &[&str], pending: bool) -> NodeEnt
 #[test]
 fn only_connected_clawnodes_count_and_failing_ones_are_data() {
     let dead = FakeNode::clawnode("gpu-02").fail("node.capabilities", "UNAVAILABLE: node not connected", false);
-    let mut h = FakeHost::new(vec![FakeNode::clawnode("gpu-01"), dead]);
-    h.others = vec![
+    let mut h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), dead]);
+    h.nodes.extend([
         other("phone", true, &["camera.snap"], false),
         other("old-gpu", false, &["node.health", "node.capabilities"], false),
         other("new-gpu", true, &[], true),
-    ];
+    ]);
     let out = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap();
     let d = out.details();
     assert_eq!(d["nodes"], json!({"total": 2, "healthy": 1, "degraded": 0, "unhealthy": 0, "unreachable": 1}));
@@ -135,7 +135,7 @@ fn only_connected_clawnodes_count_and_failing_ones_are_data() {
 
 #[test]
 fn static_facts_are_cached_so_warm_calls_ask_only_what_changes() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("cpu-01").cpu_only()]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("cpu-01").cpu_only()]);
     let p = plugin();
     call(&p, &h, "claw_fleet_status", json!({})).unwrap();
     assert_eq!(
@@ -170,7 +170,7 @@ fn static_facts_are_cached_so_warm_calls_ask_only_what_changes() {
 
 #[test]
 fn gpu_inventory_lists_every_gpu_with_inferred_availability() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01")]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let d = call(&plugin(), &h, "claw_gpu_inventory", json!({})).unwrap().details();
     assert_eq!(
         d["gpus"],
@@ -212,7 +212,7 @@ fn workloads_normalise_docker_status_text() {
             .collect();
         w["workloads"] = Value::Array(items);
     });
-    let h = FakeHost::new(vec![node]);
+    let h = FakeHost::of(vec![node]);
     let d = call(&plugin(), &h, "claw_workloads", json!({})).unwrap().details();
     let got: Vec<(String, Value)> = d["workloads"]
         .as_array()
@@ -249,7 +249,7 @@ fn run_params(h: &FakeHost) -> Vec<(String, Value)> {
 
 #[test]
 fn deploy_sends_env_as_key_value_strings_and_command_as_an_array() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
     let args = json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "memory": "8g", "cpu": 4, "env": {"EPOCHS": "3", "LR": 0.001},
                       "command": ["python", "train.py"], "name": "train-1", "volumes": ["/data:/data:ro"], "shmSize": "16g"});
     let out = call(&plugin(), &h, "claw_deploy", args).unwrap();
@@ -289,7 +289,7 @@ fn deploy_ranks_binpack_and_spread_and_explains_rejections() {
     let no_runtime = FakeNode::clawnode("e-noruntime")
         .idle_gpus()
         .edit("node.capabilities", |c| c["container_runtime"] = Value::Null);
-    let h = FakeHost::new(vec![small, big, busy, cpu, no_runtime]);
+    let h = FakeHost::of(vec![small, big, busy, cpu, no_runtime]);
     let binpack =
         call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "dryRun": true}))
             .unwrap()
@@ -353,7 +353,7 @@ fn deploy_falls_back_when_a_node_refuses_and_does_not_double_book() {
         "COMMAND_ERROR: container run failed: no space left",
         true,
     );
-    let h = FakeHost::new(vec![refuses, FakeNode::clawnode("b-second").idle_gpus()]);
+    let h = FakeHost::of(vec![refuses, FakeNode::clawnode("b-second").idle_gpus()]);
     let p = plugin();
     let d = call(&p, &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 2})).unwrap().details();
     assert_eq!(d["nodeName"], "b-second");
@@ -375,7 +375,7 @@ fn deploy_falls_back_when_a_node_refuses_and_does_not_double_book() {
 
 #[test]
 fn deploy_arguments_are_checked_with_field_named_errors() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
     let err = |args: Value| call(&plugin(), &h, "claw_deploy", args).unwrap_err();
     assert_eq!(err(json!({})), "claw_deploy: image is required");
     assert_eq!(
@@ -401,7 +401,7 @@ fn deploy_arguments_are_checked_with_field_named_errors() {
 
 #[test]
 fn multi_invoke_refuses_sensitive_commands_unless_allowed_and_redacts_secrets() {
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("gpu-02")]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("gpu-02")]);
     assert_eq!(
         call(&plugin(), &h, "claw_multi_invoke", json!({"command": "secret.get", "params": {"name": "db-creds"}})).unwrap_err(),
         "claw_multi_invoke: secret.get is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"secret.get\" to plugins.entries.clawbernetes.config.multiInvoke.allow"
@@ -433,7 +433,7 @@ fn multi_invoke_refuses_sensitive_commands_unless_allowed_and_redacts_secrets() 
 #[test]
 fn monitor_moves_nodes_through_states_and_keeps_history() {
     let p = plugin();
-    let h = FakeHost::new(vec![FakeNode::clawnode("gpu-01")]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let states = |p: &Plugin| {
         service::snapshot(p)["nodes"]
             .as_array()
@@ -444,7 +444,7 @@ fn monitor_moves_nodes_through_states_and_keeps_history() {
     };
     block_on(service::tick(&p, &h));
     assert_eq!(states(&p), ["healthy"]);
-    let hot = FakeHost::new(vec![
+    let hot = FakeHost::of(vec![
         FakeNode::clawnode("gpu-01").edit("gpu.metrics", |m| m["metrics"][0]["temperature_c"] = json!(85))
     ]);
     let t = block_on(service::tick(&p, &hot));
@@ -453,7 +453,7 @@ fn monitor_moves_nodes_through_states_and_keeps_history() {
         (Some("healthy"), "degraded", "GPU 0 at 85 °C (warning at 80 °C)")
     );
     let failing =
-        FakeHost::new(vec![FakeNode::clawnode("gpu-01").fail("node.health", "no answer within 30000 ms", false)]);
+        FakeHost::of(vec![FakeNode::clawnode("gpu-01").fail("node.health", "no answer within 30000 ms", false)]);
     block_on(service::tick(&p, &failing));
     assert_eq!(states(&p), ["degraded"], "one failed check changes nothing yet");
     block_on(service::tick(&p, &failing));
@@ -462,7 +462,7 @@ fn monitor_moves_nodes_through_states_and_keeps_history() {
         block_on(service::tick(&p, &failing));
     }
     assert_eq!(states(&p), ["offline"], "five in a row make it offline");
-    block_on(service::tick(&p, &FakeHost::new(vec![])));
+    block_on(service::tick(&p, &FakeHost::of(vec![])));
     assert_eq!(states(&p), ["gone"]);
     let snap = service::snapshot(&p);
     let path: Vec<&str> = snap["transitions"].as_array().unwrap().iter().map(|t| t["to"].as_str().unwrap()).collect();
@@ -485,10 +485,14 @@ fn a_node_whose_capabilities_list_no_container_runtime_cannot_host_work() {
     let no_docker = FakeNode::clawnode("a-nodocker")
         .idle_gpus()
         .edit("node.capabilities", |c| c["capabilities"] = json!(["system", "gpu", "nvidia"]));
-    let h = FakeHost::new(vec![no_docker, FakeNode::clawnode("b-docker").idle_gpus()]);
-    let d = call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "dryRun": true})).unwrap().details();
+    let h = FakeHost::of(vec![no_docker, FakeNode::clawnode("b-docker").idle_gpus()]);
+    let d =
+        call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "dryRun": true})).unwrap().details();
     assert_eq!(d["candidates"][0]["nodeName"], "b-docker");
-    assert_eq!(d["rejected"], json!([{"nodeId": "id-a-nodocker", "nodeName": "a-nodocker", "reasons": ["no container runtime"]}]));
+    assert_eq!(
+        d["rejected"],
+        json!([{"nodeId": "id-a-nodocker", "nodeName": "a-nodocker", "reasons": ["no container runtime"]}])
+    );
     let status = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
     assert_eq!(status["nodeDetails"][0]["containerRuntime"], Value::Null);
 }

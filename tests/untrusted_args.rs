@@ -3,17 +3,18 @@
 //! no docker flag smuggled through `claw_deploy`, sensitive commands refused, secrets not
 //! echoed, config out of range refused at load. Each case lands in `docs/RELIABILITY.md`.
 
-mod reliability;
+mod common;
 
 use clawbernetes::config::Config;
 use clawbernetes::plugin::Plugin;
 use clawbernetes::redact::{redact, REDACTED};
 use clawbernetes::schema::{accepted, TOOL_NAMES};
 use clawbernetes::{args, tools};
+use common::recorder::Recorder;
+use common::{fixture, node, FakeHost};
 use futures_executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
-use reliability::{fixture, node, FakeHost, Recorder};
 use serde_json::{json, Value};
 
 fn host() -> FakeHost {

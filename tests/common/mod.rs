@@ -1,56 +1,72 @@
-//! A native fake of the gateway for the core's integration tests: nodes answer with the real
-//! clawnode fixtures (optionally edited per node), and every invoke is recorded.
+//! Shared by the native integration tests: a fake gateway whose clawnodes answer with the real
+//! fixtures (edited per node where a test needs it), recording every invoke, and the recorder
+//! of the hardening cases.
+#![allow(dead_code)]
 
-use clawbernetes::host::{Failure, Host, Level, NodeEntry};
-use serde_json::Value;
+pub mod recorder;
+
+use clawbernetes::host::{Failure, Host, Level, NodeEntry, CLAWNODE_MARKERS};
+use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::path::PathBuf;
 
-/// The `response` of fixture `name` (`tests/fixtures/clawnode/<name>.json`).
+/// The `response` of fixture `tests/fixtures/clawnode/<name>.json`.
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/clawnode/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clawnode").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let v: Value = serde_json::from_str(&text).unwrap();
     v["response"].clone()
 }
 
-/// Commands a default clawnode build declares.
+/// Commands a default clawnode build declares (68).
 pub fn default_commands() -> Vec<String> {
-    let path = format!("{}/tests/fixtures/clawnode/commands-default-build.txt", env!("CARGO_MANIFEST_DIR"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clawnode/commands-default-build.txt");
     std::fs::read_to_string(path).unwrap().split_whitespace().map(str::to_owned).collect()
 }
 
-/// What a fake node answers to a command.
+/// A short command list for the hardening tests: the markers, the GPU and workload commands,
+/// a few sensitive ones.
+pub fn clawnode_commands() -> Vec<String> {
+    let mut c: Vec<String> = CLAWNODE_MARKERS.iter().map(|s| s.to_string()).collect();
+    c.extend(
+        ["gpu.list", "gpu.metrics", "workload.list", "workload.run", "secret.get", "auth.create_key", "system.run"]
+            .map(String::from),
+    );
+    c
+}
+
+/// A connected clawnode named `name` (its id is `id-<name>`) declaring `clawnode_commands()`.
+pub fn node(name: &str) -> NodeEntry {
+    NodeEntry {
+        id: format!("id-{name}"),
+        name: name.to_owned(),
+        connected: true,
+        commands: clawnode_commands().into(),
+        pending_approval: false,
+    }
+}
+
+/// What a fake node answers to one command.
 pub type Answer = Result<Value, Failure>;
 
-/// One fake node.
+/// A fake node being described: its list entry and the answers that differ from the fixtures.
 pub struct FakeNode {
     pub entry: NodeEntry,
     pub answers: HashMap<String, Answer>,
 }
 
 impl FakeNode {
-    /// A connected clawnode `name` answering every fixture as recorded.
+    /// A connected clawnode `name` of a default build, answering every fixture as recorded.
     pub fn clawnode(name: &str) -> Self {
-        let mut answers = HashMap::new();
-        for cmd in ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list", "workload.run"] {
-            answers.insert(cmd.to_owned(), Ok(fixture(cmd)));
-        }
-        answers.insert("system.info".to_owned(), Ok(fixture("system.info")));
-        answers.insert("secret.get".to_owned(), Ok(fixture("secret.get")));
-        let entry = NodeEntry {
-            id: format!("id-{name}"),
-            name: name.to_owned(),
-            connected: true,
-            commands: default_commands().into(),
-            pending_approval: false,
-        };
-        Self { entry, answers }
+        let entry = NodeEntry { commands: default_commands().into(), ..node(name) };
+        Self { entry, answers: HashMap::new() }
     }
 
     /// Edits the payload of `command` in place.
     pub fn edit(mut self, command: &str, f: impl FnOnce(&mut Value)) -> Self {
-        if let Some(Ok(v)) = self.answers.get_mut(command) {
+        let answer = self.answers.entry(command.to_owned()).or_insert_with(|| FakeHost::default_answer(command));
+        if let Ok(v) = answer {
             f(v);
         }
         self
@@ -77,58 +93,89 @@ impl FakeNode {
         self.edit("node.capabilities", |c| {
             c["gpus"] = Value::Array(vec![]);
             c["gpu_count"] = 0.into();
-            c["capabilities"] = serde_json::json!(["system", "docker", "container"]);
+            c["capabilities"] = json!(["system", "docker", "container"]);
         })
         .edit("node.health", |h| h["gpu_count"] = 0.into())
-        .edit("gpu.metrics", |m| *m = serde_json::json!({"count": 0, "metrics": []}))
-        .edit("gpu.list", |m| *m = serde_json::json!({"count": 0, "gpus": [], "total_memory_gb": 0}))
+        .edit("gpu.metrics", |m| *m = json!({"count": 0, "metrics": []}))
+        .edit("gpu.list", |m| *m = json!({"count": 0, "gpus": [], "total_memory_gb": 0}))
     }
 }
 
-/// The fake host.
+/// A host over fixture nodes: every node answers the fixtures unless told otherwise; no
+/// deadline ever fires (`sleep` never resolves), the clock advances 1 ms per reading.
 #[derive(Default)]
 pub struct FakeHost {
-    pub nodes: Vec<FakeNode>,
-    /// Listed nodes that are not clawnodes or not connected (answer nothing).
-    pub others: Vec<NodeEntry>,
+    pub nodes: Vec<NodeEntry>,
+    pub answers: HashMap<(String, String), Answer>,
     /// Every invoke: (node name, command, params).
-    pub calls: RefCell<Vec<(String, String, Value)>>,
+    pub invokes: RefCell<Vec<(String, String, Value)>>,
     pub logs: RefCell<Vec<(Level, String)>>,
-    pub now: Cell<f64>,
+    pub cancelled: Cell<bool>,
+    pub clock: Cell<f64>,
 }
 
 impl FakeHost {
-    /// A host over `nodes`.
-    pub fn new(nodes: Vec<FakeNode>) -> Self {
-        Self { nodes, now: Cell::new(1_000_000.0), ..Self::default() }
+    pub fn new(nodes: Vec<NodeEntry>) -> Self {
+        Self { nodes, clock: Cell::new(1_700_000_000_000.0), ..Self::default() }
     }
 
-    /// Invokes sent to `node` so far, by command, then forgets them.
+    /// A host over described nodes.
+    pub fn of(nodes: Vec<FakeNode>) -> Self {
+        let mut host = Self::new(Vec::new());
+        for n in nodes {
+            for (command, answer) in n.answers {
+                host.answer(&n.entry.id, &command, answer);
+            }
+            host.nodes.push(n.entry);
+        }
+        host
+    }
+
+    /// `node_id` answers `command` with `answer`.
+    pub fn answer(&mut self, node_id: &str, command: &str, answer: Answer) {
+        self.answers.insert((node_id.to_owned(), command.to_owned()), answer);
+    }
+
+    /// The fixture answer to `command`, as every fixture node gives it.
+    pub fn default_answer(command: &str) -> Answer {
+        match command {
+            "node.health" | "node.capabilities" | "gpu.list" | "gpu.metrics" | "workload.list" | "workload.run"
+            | "secret.get" | "auth.create_key" | "system.run" | "system.info" => Ok(fixture(command)),
+            other => Err(Failure { message: format!("COMMAND_ERROR: no fixture for {other}"), node_answered: true }),
+        }
+    }
+
+    /// The invokes sent so far (node name, command, params), forgotten once taken.
     pub fn take_calls(&self) -> Vec<(String, String, Value)> {
-        std::mem::take(&mut *self.calls.borrow_mut())
+        std::mem::take(&mut *self.invokes.borrow_mut())
     }
 }
 
 impl Host for FakeHost {
     async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
-        Ok(self.nodes.iter().map(|n| n.entry.clone()).chain(self.others.iter().cloned()).collect())
+        Ok(self.nodes.clone())
     }
 
     async fn invoke(&self, node_id: &str, command: &str, params: &Value, _timeout_ms: u64) -> Result<Value, Failure> {
-        let node =
-            self.nodes.iter().find(|n| n.entry.id == node_id).ok_or_else(|| Failure::unreachable("unknown node"))?;
-        self.calls.borrow_mut().push((node.entry.name.clone(), command.to_owned(), params.clone()));
-        node.answers.get(command).cloned().unwrap_or_else(|| {
-            Err(Failure { message: format!("COMMAND_ERROR: unknown command: {command}"), node_answered: true })
-        })
+        let name = self.nodes.iter().find(|n| n.id == node_id).map_or(node_id, |n| n.name.as_str());
+        self.invokes.borrow_mut().push((name.to_owned(), command.to_owned(), params.clone()));
+        match self.answers.get(&(node_id.to_owned(), command.to_owned())) {
+            Some(a) => a.clone(),
+            None => Self::default_answer(command),
+        }
     }
 
     async fn sleep(&self, _ms: u64) {
-        std::future::pending::<()>().await
+        std::future::pending::<()>().await;
     }
 
     fn now_ms(&self) -> f64 {
-        self.now.get()
+        self.clock.set(self.clock.get() + 1.0);
+        self.clock.get()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.get()
     }
 
     fn log(&self, level: Level, message: &str) {
