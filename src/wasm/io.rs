@@ -177,7 +177,8 @@ impl Host for CallHost {
             Route::Http { .. } => {
                 let body = transport::http_invoke_body(node_id, command, params, timeout_ms);
                 let details = self.io.http(body, timeout_ms + 5_000, &self.signal).await?;
-                transport::http_invoke_payload(details).map_err(Failure::unreachable)
+                // A payload that cannot be read came from the node: it answered.
+                transport::http_invoke_payload(details).map_err(|message| Failure { message, node_answered: true })
             }
             Route::Runtime { .. } => {
                 let args = [
