@@ -273,7 +273,13 @@ pub fn volume(s: &str) -> Result<(), String> {
         return bad("must name an absolute host path or a volume name as its source");
     }
     let is_root = src.starts_with('/') && src.split('/').all(|seg| seg.is_empty() || seg == ".");
-    if is_root || src.contains("docker.sock") {
+    // The folders that hold the container engine's socket or state give the same power as it.
+    let normalised: Vec<&str> = src.split('/').filter(|seg| !seg.is_empty() && *seg != ".").collect();
+    let engine = matches!(
+        normalised.as_slice(),
+        ["var"] | ["run"] | ["var", "run"] | ["var", "lib", "docker"] | ["run", "docker"]
+    );
+    if is_root || engine || src.contains("docker.sock") {
         return bad("would give the container the host's root or its container engine");
     }
     if !is_path(dst) {
@@ -376,6 +382,10 @@ mod tests {
         assert_eq!(volume("cache:/root/.cache:ro"), Ok(()));
         assert!(volume("/:/host").is_err());
         assert!(volume("/var/run/docker.sock:/var/run/docker.sock").is_err());
+        assert!(volume("/var/run:/host-run").is_err());
+        assert!(volume("/run/:/r").is_err());
+        assert!(volume("/var/lib/docker:/d").is_err());
+        assert_eq!(volume("/var/log/app:/logs:ro"), Ok(()));
         assert!(volume("--privileged").is_err());
         assert!(volume("/a/../etc:/x").is_err());
         assert!(volume("/a:/b:rw,exec").is_err());

@@ -197,7 +197,11 @@ fn nowhere(d: &Deployed, nodes: usize) -> String {
 
 fn text(d: &Deployed, read_only: bool) -> String {
     let mut t = Text::new();
-    let gpus = if d.gpus.is_empty() { "no GPUs".to_owned() } else { format!("GPUs 0..{}", d.gpus.len() - 1) };
+    let gpus = match d.gpus.len() {
+        0 => "no GPUs".to_owned(),
+        1 => "GPU 0".to_owned(),
+        n => format!("GPUs 0..{}", n - 1),
+    };
     if d.placed {
         t.line(format!(
             "Deployed {} on {} ({gpus}): container {}, workload {}.",

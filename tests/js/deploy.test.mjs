@@ -26,7 +26,7 @@ test("dry run over the deploy fleet: binpack ranks free-2 (fit 50) above free-4 
     attempts: [],
   });
   assert.equal(textOf(r), [
-    "Plan (dry run: nothing run): free-2 would run it (GPUs 0..0, binpack).",
+    "Plan (dry run: nothing run): free-2 would run it (GPU 0, binpack).",
     "Candidates (2), best first:",
     "- free-2 score 51.60",
     "- free-4 score 26.60",
@@ -104,7 +104,7 @@ test("a real deploy sends workload.run with env as KEY=VALUE strings and command
       attempts: [{ nodeId: F2, nodeName: "free-2", ok: true, error: null }],
     },
   );
-  assert.equal(textOf(r).split("\n")[0], `Deployed ${IMG} on free-2 (GPUs 0..0): container ${FIX_RUN.containerId}, workload ${FIX_RUN.workloadId}.`);
+  assert.equal(textOf(r).split("\n")[0], `Deployed ${IMG} on free-2 (GPU 0): container ${FIX_RUN.containerId}, workload ${FIX_RUN.workloadId}.`);
 });
 
 test("when the best node refuses, the next candidate runs it and every attempt is listed", async () => {
@@ -118,7 +118,7 @@ test("when the best node refuses, the next candidate runs it and every attempt i
     { nodeId: F4, nodeName: "free-4", ok: true, error: null },
   ]);
   assert.deepEqual(textOf(r).split("\n").slice(0, 3), [
-    `Deployed ${IMG} on free-4 (GPUs 0..0): container ${FIX_RUN.containerId}, workload ${FIX_RUN.workloadId}.`,
+    `Deployed ${IMG} on free-4 (GPU 0): container ${FIX_RUN.containerId}, workload ${FIX_RUN.workloadId}.`,
     "Failed attempts:",
     "- free-2: workload.run: COMMAND_ERROR: container run failed: could not select device driver",
   ]);
@@ -163,7 +163,7 @@ test("readOnly: a deploy only plans, says so, and sends no workload.run", async 
   const fleet = fleetOf(deployNodes());
   const r = await load({ fleet, pluginConfig: { readOnly: true } }).callTool("claw_deploy", { image: IMG });
   assert.deepEqual([r.details.dryRun, r.details.placed], [true, false]);
-  assert.equal(textOf(r).split("\n")[0], "Plan (read-only mode: planned, nothing run): free-2 would run it (GPUs 0..0, binpack).");
+  assert.equal(textOf(r).split("\n")[0], "Plan (read-only mode: planned, nothing run): free-2 would run it (GPU 0, binpack).");
   assert.deepEqual(invokes(fleet).filter(([, c]) => c === "workload.run"), []);
 });
 
