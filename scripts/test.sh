@@ -16,6 +16,9 @@ echo "ok"
 
 rm -rf target/reliability # each test run records its cases afresh for docs/RELIABILITY.md
 
+step "rustfmt (the plugin crate)"
+cargo fmt -p clawbernetes --check
+
 step "clippy (unwrap/expect/panic/indexing denied outside tests)"
 cargo clippy --workspace --all-targets -q -- -D warnings
 

@@ -39,8 +39,11 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
         let Value::Object(map) = n else { continue };
         let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
         let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
-        let declared: Vec<&str> =
-            map.get("commands").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let declared: Vec<&str> = map
+            .get("commands")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let same = |l: &&Rc<[String]>| l.len() == declared.len() && l.iter().zip(&declared).all(|(a, b)| a == b);
         let commands = match lists.iter().rev().take(8).find(same) {
             Some(l) => Rc::clone(l),
@@ -154,8 +157,16 @@ pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value,
 /// `details.code` and its message. Anything else (a `COMMAND_ERROR`, output the gateway could
 /// not read) came from a live node, whose other commands are still worth asking.
 pub fn runtime_node_silent(text: &str) -> bool {
-    const SILENT: [&str; 8] =
-        ["TIMEOUT", "timed out", "NOT_CONNECTED", "not connected", "PAIRING_CHANGED", "pairing changed", "AbortError", "aborted"];
+    const SILENT: [&str; 8] = [
+        "TIMEOUT",
+        "timed out",
+        "NOT_CONNECTED",
+        "not connected",
+        "PAIRING_CHANGED",
+        "pairing changed",
+        "AbortError",
+        "aborted",
+    ];
     SILENT.iter().any(|s| text.contains(s))
 }
 
@@ -223,7 +234,8 @@ mod tests {
         ] {
             assert!(runtime_node_silent(silent), "{silent}");
         }
-        for answered in ["UNAVAILABLE: COMMAND_ERROR: containerId or name required", "INVALID_REQUEST: invalid payload"] {
+        for answered in ["UNAVAILABLE: COMMAND_ERROR: containerId or name required", "INVALID_REQUEST: invalid payload"]
+        {
             assert!(!runtime_node_silent(answered), "{answered}");
         }
     }
