@@ -88,10 +88,13 @@ fn grade(value: f64, warn: f64, crit: f64) -> Option<(Severity, f64)> {
     }
 }
 
-fn word(s: Severity) -> &'static str {
-    match s {
-        Severity::Warning => "warning",
-        Severity::Critical => "critical",
+impl Severity {
+    /// The severity's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
     }
 }
 
@@ -103,7 +106,7 @@ pub fn assess(health: &Health, metrics: Option<&[Metric]>, t: &Thresholds) -> Ve
             out.push(Problem {
                 kind: Kind::Disk,
                 severity: sev,
-                message: format!("disk {} {:.0}% full ({} at {at:.0}%)", d.mount, d.usage_percent, word(sev)),
+                message: format!("disk {} {:.0}% full ({} at {at:.0}%)", d.mount, d.usage_percent, sev.as_str()),
             });
         }
     }
@@ -115,7 +118,7 @@ pub fn assess(health: &Health, metrics: Option<&[Metric]>, t: &Thresholds) -> Ve
             message: format!(
                 "memory {mem:.0}% used, {:.0} MB available ({} at {at:.0}%)",
                 health.memory_available_mb,
-                word(sev)
+                sev.as_str()
             ),
         });
     }
@@ -128,7 +131,7 @@ pub fn assess(health: &Health, metrics: Option<&[Metric]>, t: &Thresholds) -> Ve
                 "load {:.2} per CPU over 5 min on {} CPUs ({} at {at})",
                 load,
                 health.cpu_count,
-                word(sev)
+                sev.as_str()
             ),
         });
     }
@@ -137,7 +140,7 @@ pub fn assess(health: &Health, metrics: Option<&[Metric]>, t: &Thresholds) -> Ve
             out.push(Problem {
                 kind: Kind::GpuTemperature,
                 severity: sev,
-                message: format!("GPU {} at {:.0} °C ({} at {at:.0} °C)", m.index, m.temperature_c, word(sev)),
+                message: format!("GPU {} at {:.0} °C ({} at {at:.0} °C)", m.index, m.temperature_c, sev.as_str()),
             });
         }
     }

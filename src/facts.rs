@@ -31,6 +31,16 @@ impl Facts {
             .unwrap_or("unknown GPU")
     }
 
+    /// The VRAM of GPU `index` in MB (0 when the node does not say).
+    pub fn gpu_vram_mb(&self, index: u32) -> f64 {
+        self.gpus
+            .iter()
+            .find(|g| g.index == index)
+            .map(|g| g.memory_total_mb)
+            .or_else(|| self.caps.gpus.iter().find(|g| g.index == index).map(|g| g.memory_mb))
+            .unwrap_or(0.0)
+    }
+
     /// Number of GPUs the node has.
     pub fn gpu_count(&self) -> usize {
         self.caps.gpus.len().max(self.gpus.len())

@@ -6,7 +6,7 @@
 use crate::assess::{self, Condition};
 use crate::config::Thresholds;
 use crate::fleet::probe::Report;
-use crate::fleet::status::{free_flags, round2};
+use crate::fleet::status::{free_flags, is_free, round2};
 use crate::ledger::Ledger;
 use crate::node::workload::{classify, State};
 use serde::Serialize;
@@ -174,28 +174,16 @@ fn evaluate(
                 }
             }
             if let Some(min) = req.min_vram_mb {
-                let vram = |i: u32| {
-                    facts
-                        .gpus
-                        .iter()
-                        .find(|g| g.index == i)
-                        .map(|g| g.memory_total_mb)
-                        .or_else(|| facts.caps.gpus.iter().find(|g| g.index == i).map(|g| g.memory_mb))
-                        .unwrap_or(0.0)
-                };
-                if let Some(i) = wanted.iter().find(|&&i| vram(i) < min) {
-                    reasons.push(format!("GPU {i} has {:.0} MB VRAM, needs {min:.0} MB", vram(*i)));
+                if let Some(&i) = wanted.iter().find(|&&i| facts.gpu_vram_mb(i) < min) {
+                    reasons.push(format!("GPU {i} has {:.0} MB VRAM, needs {min:.0} MB", facts.gpu_vram_mb(i)));
                 }
             }
             match &r.metrics {
                 Some(Err(e)) => reasons.push(format!("GPU state unknown: {e}")),
                 _ => {
                     let held = ledger.held(&r.node.id, now);
-                    let busy: Vec<String> = wanted
-                        .iter()
-                        .filter(|&&i| !flags.iter().any(|&(idx, free)| idx == i && free))
-                        .map(|&i| gpu_busy_reason(r, i, held))
-                        .collect();
+                    let busy: Vec<String> =
+                        wanted.iter().filter(|&&i| !is_free(&flags, i)).map(|&i| gpu_busy_reason(r, i, held)).collect();
                     if !busy.is_empty() {
                         let which =
                             if need == 1 { "GPU 0 must".to_owned() } else { format!("GPUs 0..{} must all", need - 1) };

@@ -1,7 +1,7 @@
 //! `claw_gpu_inventory`: one entry per GPU, with availability inferred from its numbers.
 
 use super::probe::Report;
-use super::status::free_flags;
+use super::status::{free_flags, is_free};
 use super::FailedNode;
 use crate::ledger::Ledger;
 use serde::Serialize;
@@ -94,7 +94,7 @@ pub fn aggregate(reports: &[Report], filter: &Filter, ledger: &Ledger, now: f64)
             if model_filter.as_ref().is_some_and(|f| !model.to_lowercase().contains(f.as_str())) {
                 continue;
             }
-            let available = flags.iter().any(|&(i, free)| i == m.index && free);
+            let available = is_free(&flags, m.index);
             if filter.available_only && !available {
                 continue;
             }

@@ -146,6 +146,11 @@ pub fn free_flags(report: &Report, ledger: &Ledger, now: f64) -> Vec<(u32, bool)
     metrics.iter().map(|m| (m.index, m.index >= held && m.looks_free())).collect()
 }
 
+/// Whether GPU `index` is free according to `free_flags`.
+pub fn is_free(flags: &[(u32, bool)], index: u32) -> bool {
+    flags.iter().any(|&(i, free)| i == index && free)
+}
+
 /// Aggregates the reports of one fan-out.
 pub fn aggregate(reports: &[Report], pending: Vec<NodeRef>, t: &Thresholds, ledger: &Ledger, now: f64) -> FleetStatus {
     let mut st = FleetStatus { pending_nodes: pending, ..FleetStatus::default() };
@@ -180,7 +185,7 @@ pub fn aggregate(reports: &[Report], pending: Vec<NodeRef>, t: &Thresholds, ledg
             let index = i as u32;
             let entry = models.entry(facts.gpu_name(index).to_owned()).or_default();
             entry.0 += 1;
-            if flags.iter().any(|&(idx, free)| idx == index && free) {
+            if is_free(&flags, index) {
                 entry.1 += 1;
             }
         }

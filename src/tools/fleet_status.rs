@@ -51,11 +51,7 @@ fn text(s: &FleetStatus) -> String {
         ));
     }
     t.list(format!("Problems ({}):", s.problems.len()), s.problems.iter(), |p| {
-        let sev = match p.severity {
-            crate::assess::Severity::Critical => "critical",
-            crate::assess::Severity::Warning => "warning",
-        };
-        format!("{} [{sev}] {}", p.node_name, p.message)
+        format!("{} [{}] {}", p.node_name, p.severity.as_str(), p.message)
     });
     if !s.pending_nodes.is_empty() {
         let names: Vec<&str> = s.pending_nodes.iter().map(|n| n.node_name.as_str()).collect();
