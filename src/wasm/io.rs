@@ -23,7 +23,8 @@ extern "C" {
 enum Route {
     /// The shim's adapter over `api.runtime.nodes`: `list()` → the gateway's list,
     /// `invoke(nodeId, command, paramsJson, timeoutMs, signal)` → the payload as JSON text.
-    Runtime { nodes: JsValue },
+    /// Both functions are resolved once, not looked up on every invoke.
+    Runtime { list: Function, invoke: Function },
     /// `post(url, headersJson, body, timeoutMs, signal)` → `{status, text}`.
     Http { post: Function, url: String, auth: Option<String>, gateway: String },
 }
@@ -70,17 +71,18 @@ impl Io {
     /// Resolves the transport; the error names the missing piece.
     pub fn new(io: JsValue, cfg: &Config) -> Result<Io, String> {
         let nodes = get(&io, "nodes");
-        let has_runtime = get(&nodes, "invoke").is_function() && get(&nodes, "list").is_function();
+        let runtime =
+            get(&nodes, "list").dyn_into::<Function>().ok().zip(get(&nodes, "invoke").dyn_into::<Function>().ok());
         let log = get(&io, "log").dyn_into::<Function>().ok();
-        let route = match (cfg.transport, has_runtime) {
-            (Transport::Runtime, false) => {
+        let route = match (cfg.transport, runtime) {
+            (Transport::Runtime, None) => {
                 return Err(
                     "transport \"runtime\" needs api.runtime.nodes, which this host does not offer; use \"http\""
                         .into(),
                 )
             }
-            (Transport::Auto | Transport::Runtime, true) => Route::Runtime { nodes },
-            (Transport::Http, _) | (Transport::Auto, false) => {
+            (Transport::Auto | Transport::Runtime, Some((list, invoke))) => Route::Runtime { list, invoke },
+            (Transport::Http, _) | (Transport::Auto, None) => {
                 let post = get(&io, "post")
                     .dyn_into::<Function>()
                     .map_err(|_| "the host offers no fetch for the http transport".to_owned())?;
@@ -118,13 +120,12 @@ impl Io {
         transport::http_details(status, &text, gateway)
             .map_err(|message| Failure { message, node_answered: transport::http_node_answered(status, &text) })
     }
+}
 
-    async fn runtime(&self, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-        let Route::Runtime { nodes } = &self.route else { return Err(JsValue::from_str("no runtime transport")) };
-        let f = get(nodes, method).dyn_into::<Function>()?;
-        let p = f.apply(nodes, &args.iter().collect::<js_sys::Array>())?;
-        JsFuture::from(Promise::resolve(&p)).await
-    }
+/// Calls one of the shim's adapter functions and awaits its promise.
+async fn call(f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let p = f.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>())?;
+    JsFuture::from(Promise::resolve(&p)).await
 }
 
 /// The host for one call: the shared adapters plus the call's abort signal, progress
@@ -154,12 +155,8 @@ impl CallHost {
 impl Host for CallHost {
     async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
         let listed = match &self.io.route {
-            Route::Runtime { .. } => {
-                let v = self
-                    .io
-                    .runtime("list", &[])
-                    .await
-                    .map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
+            Route::Runtime { list, .. } => {
+                let v = call(list, &[]).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
                 let fields: js_sys::Array = transport::NODE_LIST_FIELDS.iter().map(|f| JsValue::from_str(f)).collect();
                 let text =
                     JSON::stringify_with_replacer(&v, &fields).ok().and_then(|s| s.as_string()).unwrap_or_default();
@@ -180,7 +177,7 @@ impl Host for CallHost {
                 // A payload that cannot be read came from the node: it answered.
                 transport::http_invoke_payload(details).map_err(|message| Failure { message, node_answered: true })
             }
-            Route::Runtime { .. } => {
+            Route::Runtime { invoke, .. } => {
                 let args = [
                     node_id.into(),
                     command.into(),
@@ -188,7 +185,7 @@ impl Host for CallHost {
                     (timeout_ms as f64).into(),
                     self.signal.clone(),
                 ];
-                let text = self.io.runtime("invoke", &args).await.map_err(|e| runtime_failure(&e))?;
+                let text = call(invoke, &args).await.map_err(|e| runtime_failure(&e))?;
                 let text = text.as_string().unwrap_or_else(|| "null".into());
                 transport::parse_payload(&text).map_err(|m| Failure { message: m, node_answered: true })
             }
