@@ -236,6 +236,11 @@ fn no_such_container(target: &str) -> String {
 
 impl Node {
     /// Index of the container a docker CLI argument names (full id, unique id prefix, or name).
+    /// The container `target` names (id, id prefix or name).
+    fn container(&self, target: &str) -> Option<&Container> {
+        self.find(target).and_then(|i| self.containers.get(i))
+    }
+
     fn find(&self, target: &str) -> Option<usize> {
         if target.is_empty() {
             return None;
@@ -357,7 +362,7 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let (logs, stderr) = match self.find(&target).and_then(|i| self.containers.get(i)) {
+        let (logs, stderr) = match self.container(&target) {
             Some(c) => {
                 let (out, err) = c.logs();
                 let lines: Vec<&str> = out.lines().collect();
@@ -389,9 +394,7 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let c = self
-            .find(&target)
-            .and_then(|i| self.containers.get(i))
+        let c = self.container(&target)
             .ok_or_else(|| format!("inspect failed: Error: No such object: {target}\n"))?;
         let device_ids: Vec<String> = (0..c.gpus).map(|i| i.to_string()).collect();
         let finished = if matches!(c.state, State::Exited | State::Dead) { rfc3339(c.since_ms) } else { "0001-01-01T00:00:00Z".to_string() };
@@ -432,9 +435,7 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let c = self
-            .find(&target)
-            .and_then(|i| self.containers.get(i))
+        let c = self.container(&target)
             .ok_or_else(|| format!("stats failed: {}", no_such_container(&target)))?;
         let running = c.state == State::Running;
         let limit_gib = if c.memory_mb > 0 { c.memory_mb as f64 / 1024.0 } else { self.spec.memory_mb as f64 / 1024.0 };
@@ -460,7 +461,7 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let running = self.find(&target).and_then(|i| self.containers.get(i)).map(|c| c.state == State::Running);
+        let running = self.container(&target).map(|c| c.state == State::Running);
         let (code, stdout, stderr) = match running {
             None => (1, String::new(), no_such_container(&target)),
             Some(false) => (1, String::new(), format!("Error response from daemon: container {target} is not running\n")),
