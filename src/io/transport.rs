@@ -2,14 +2,29 @@
 //! runtime (`{nodes:[…]}`) and from HTTP `POST /tools/invoke` with the `nodes` tool
 //! (`{ok, result:{details:{…}}}`), and the HTTP requests and replies of that tool.
 
-use crate::host::NodeEntry;
+use super::host::FailureKind;
 use crate::json::{kind, Fields};
+use crate::node::entry::NodeEntry;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 /// The fields of a node-list entry the core reads; the wasm layer serialises only these.
-pub const NODE_LIST_FIELDS: [&str; 6] = ["nodes", "nodeId", "displayName", "connected", "approvalState", "commands"];
+pub const NODE_LIST_FIELDS: [&str; 11] = [
+    "nodes",
+    "nodeId",
+    "displayName",
+    "connected",
+    "approvalState",
+    "commands",
+    "pendingDeclaredCommands",
+    "clientId",
+    "caps",
+    "platform",
+    "deviceFamily",
+];
 
 /// Payloads larger than this are refused per node, before they are parsed.
 pub const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
@@ -35,31 +50,36 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
     // holding its own copy of dozens of strings (at fleet scale, megabytes per listing). Only
     // the last few distinct lists are compared, so a fleet of all-different nodes stays linear.
     let mut lists: Vec<Rc<[String]>> = Vec::new();
-    for n in f.arr("nodes")? {
-        let Value::Object(map) = n else { continue };
-        let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
-        let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
-        let declared: Vec<&str> = map
-            .get("commands")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+    let mut shared = |v: Option<&Value>| -> Rc<[String]> {
+        let declared: Vec<&str> =
+            v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let same = |l: &&Rc<[String]>| l.len() == declared.len() && l.iter().zip(&declared).all(|(a, b)| a == b);
-        let commands = match lists.iter().rev().take(8).find(same) {
+        match lists.iter().rev().take(8).find(same) {
             Some(l) => Rc::clone(l),
             None => {
                 let l: Rc<[String]> = declared.iter().map(|c| (*c).to_owned()).collect();
                 lists.push(Rc::clone(&l));
                 l
             }
-        };
+        }
+    };
+    for n in f.arr("nodes")? {
+        let Value::Object(map) = n else { continue };
+        let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
+        let text = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
         let approval = map.get("approvalState").and_then(Value::as_str).unwrap_or("");
         out.push(NodeEntry {
             id: id.to_owned(),
             name: name.to_owned(),
             connected: map.get("connected").and_then(Value::as_bool).unwrap_or(false),
-            commands,
+            commands: shared(map.get("commands")),
+            pending: shared(map.get("pendingDeclaredCommands")),
             pending_approval: approval.starts_with("pending"),
+            client_id: text("clientId"),
+            caps: shared(map.get("caps")),
+            platform: text("platform"),
+            device_family: text("deviceFamily"),
         });
     }
     Ok(out)
@@ -87,12 +107,12 @@ impl ListCache {
     }
 }
 
-/// Parses a node's payload text, refusing oversized or malformed JSON.
-pub fn parse_payload(text: &str) -> Result<Value, String> {
+/// Checks a node's payload text before it is parsed: refuses oversized text.
+pub fn check_payload(text: String) -> Result<String, String> {
     if text.len() > MAX_PAYLOAD_BYTES {
         return Err(format!("payload too large: {} bytes (limit {MAX_PAYLOAD_BYTES})", text.len()));
     }
-    serde_json::from_str(text).map_err(|e| format!("payload is not valid JSON: {e}"))
+    Ok(text)
 }
 
 /// The body of `POST /tools/invoke` that lists nodes.
@@ -115,9 +135,25 @@ pub fn http_invoke_body(node_id: &str, command: &str, params: &Value, timeout_ms
     .to_string()
 }
 
-/// Reads a `POST /tools/invoke` reply and returns `result.details`, or says what went wrong
-/// and how to fix it.
-pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value, String> {
+#[derive(Deserialize)]
+struct Reply<'a> {
+    #[serde(default)]
+    ok: Option<bool>,
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(borrow, default)]
+    result: Option<ReplyResult<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ReplyResult<'a> {
+    #[serde(borrow, default)]
+    details: Option<&'a RawValue>,
+}
+
+/// Reads a `POST /tools/invoke` reply and returns the JSON text of `result.details`, or says
+/// what went wrong and how to fix it.
+pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<String, String> {
     match status {
         401 | 403 => {
             return Err(format!(
@@ -136,38 +172,50 @@ pub fn http_details(status: u16, body: &str, gateway_url: &str) -> Result<Value,
     if body.len() > MAX_LIST_BYTES {
         return Err(format!("gateway reply too large: {} bytes (limit {MAX_LIST_BYTES})", body.len()));
     }
-    let v: Value = serde_json::from_str(body)
+    let v: Reply = serde_json::from_str(body)
         .map_err(|_| format!("the gateway answered HTTP {status} with a body that is not JSON"))?;
-    let ok = v.get("ok").and_then(Value::as_bool).unwrap_or(false);
-    if !(200..300).contains(&status) || !ok {
-        let err = v.get("error");
+    if !(200..300).contains(&status) || v.ok != Some(true) {
+        let err = v.error.as_ref();
         let message = err.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("no message");
         let kind_ = err.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or("error");
         return Err(format!("gateway error (HTTP {status} {kind_}): {message}"));
     }
-    match v.get("result").and_then(|r| r.get("details")) {
-        Some(d @ Value::Object(_)) => Ok(d.clone()),
-        Some(other) => Err(format!("gateway reply: result.details is {}, expected an object", kind(other))),
+    match v.result.and_then(|r| r.details) {
+        Some(d) if d.get().starts_with('{') => Ok(d.get().to_owned()),
+        Some(d) => Err(format!(
+            "gateway reply: result.details is {}, expected an object",
+            serde_json::from_str::<Value>(d.get()).map_or("unreadable", |v| kind(&v))
+        )),
         None => Err("gateway reply has no result.details".to_owned()),
     }
 }
 
-/// Whether a failed runtime invoke means the node gave no answer at all (timed out, not
-/// connected, its pairing changed, or the call was aborted), from the error's code, its
-/// `details.code` and its message. Anything else (a `COMMAND_ERROR`, output the gateway could
-/// not read) came from a live node, whose other commands are still worth asking.
-pub fn runtime_node_silent(text: &str) -> bool {
-    const SILENT: [&str; 8] = [
+/// What a failed runtime invoke means, from the error's name, code, `details.code`, message
+/// and `retryable` flag: the host's own backpressure (its worker pool full, or an error it
+/// marks retryable such as `PAIRING_CHANGED` before dispatch) is retried; a timeout, a
+/// disconnect or an abort means the node gave no answer; anything else (a `COMMAND_ERROR`,
+/// output the gateway could not read) came from a live node, whose other commands are still
+/// worth asking.
+pub fn runtime_failure_kind(text: &str, retryable: bool) -> FailureKind {
+    const SILENT: [&str; 7] = [
         "TIMEOUT",
         "timed out",
         "NOT_CONNECTED",
         "not connected",
-        "PAIRING_CHANGED",
-        "pairing changed",
         "AbortError",
         "aborted",
+        "while invocation was active",
     ];
-    SILENT.iter().any(|s| text.contains(s))
+    const OVERLOAD: [&str; 2] = ["capacity reached", "overloaded"];
+    if OVERLOAD.iter().any(|s| text.contains(s)) {
+        FailureKind::Backpressure
+    } else if SILENT.iter().any(|s| text.contains(s)) {
+        FailureKind::Silent
+    } else if retryable {
+        FailureKind::Backpressure
+    } else {
+        FailureKind::NodeError
+    }
 }
 
 /// Whether a failed HTTP `nodes` invoke reply means the node itself answered with an error:
@@ -181,23 +229,22 @@ pub fn http_node_answered(status: u16, body: &str) -> bool {
             .unwrap_or(false)
 }
 
-/// The node's payload inside an HTTP `nodes` invoke's details.
-pub fn http_invoke_payload(details: Value) -> Result<Value, String> {
-    match details {
-        Value::Object(mut map) => {
-            if let Some(p) = map.remove("payload") {
-                let size = p.to_string().len();
-                if size > MAX_PAYLOAD_BYTES {
-                    return Err(format!("payload too large: {size} bytes (limit {MAX_PAYLOAD_BYTES})"));
-                }
-                return Ok(p);
-            }
-            match map.remove("payloadJSON").as_ref().and_then(Value::as_str) {
-                Some(text) => parse_payload(text),
-                None => Err("gateway reply has no payload".to_owned()),
-            }
-        }
-        other => Err(format!("gateway reply: details is {}, expected an object", kind(&other))),
+#[derive(Deserialize)]
+struct InvokeDetails<'a> {
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+    #[serde(rename = "payloadJSON", default)]
+    payload_json: Option<String>,
+}
+
+/// The node's payload text inside an HTTP `nodes` invoke's `result.details`.
+pub fn http_invoke_payload(details: &str) -> Result<String, String> {
+    let d: InvokeDetails =
+        serde_json::from_str(details).map_err(|e| format!("gateway reply: result.details is not an object ({e})"))?;
+    match (d.payload, d.payload_json) {
+        (Some(p), _) if p.get() != "null" => check_payload(p.get().to_owned()),
+        (_, Some(text)) => check_payload(text),
+        _ => Err("gateway reply has no payload".to_owned()),
     }
 }
 
@@ -220,37 +267,42 @@ mod tests {
             "the gateway answered HTTP 200 with a body that is not JSON"
         );
         let d = http_details(200, r#"{"ok":true,"result":{"details":{"payload":{"a":1}}}}"#, url).unwrap();
-        assert_eq!(http_invoke_payload(d).unwrap(), json!({"a": 1}));
+        assert_eq!(http_invoke_payload(&d).unwrap(), r#"{"a":1}"#);
     }
 
     #[test]
-    fn only_timeouts_disconnects_and_aborts_count_as_a_silent_node() {
-        for silent in [
-            "UNAVAILABLE: TIMEOUT: node invoke timed out",
-            "TIMEOUT: node invoke timed out",
-            "NOT_CONNECTED: node not connected",
-            "UNAVAILABLE: node pairing changed while invocation was active",
-            "AbortError: This operation was aborted",
-        ] {
-            assert!(runtime_node_silent(silent), "{silent}");
-        }
-        for answered in ["UNAVAILABLE: COMMAND_ERROR: containerId or name required", "INVALID_REQUEST: invalid payload"]
-        {
-            assert!(!runtime_node_silent(answered), "{answered}");
+    fn backpressure_is_retried_and_only_timeouts_disconnects_and_aborts_are_silence() {
+        use FailureKind::*;
+        let cases = [
+            ("UNAVAILABLE: WorkerTaskError: worker task capacity reached: code=overloaded", false, Backpressure),
+            ("UNAVAILABLE: node pairing changed before request dispatch", true, Backpressure),
+            ("UNAVAILABLE: TIMEOUT: node invoke timed out", false, Silent),
+            ("NOT_CONNECTED: node not connected", false, Silent),
+            ("UNAVAILABLE: node pairing changed while invocation was active", true, Silent),
+            ("AbortError: This operation was aborted", false, Silent),
+            ("UNAVAILABLE: COMMAND_ERROR: containerId or name required", false, NodeError),
+            ("INVALID_REQUEST: invalid payload", false, NodeError),
+        ];
+        for (text, retryable, kind) in cases {
+            assert_eq!(runtime_failure_kind(text, retryable), kind, "{text}");
         }
     }
 
     #[test]
     fn node_lists_keep_ids_and_fall_back_safely() {
         let v = json!({"nodes": [
-            {"nodeId": "a", "displayName": "gpu-01", "connected": true, "commands": ["node.health"], "approvalState": "approved"},
-            {"nodeId": "b", "connected": "yes", "commands": "x", "approvalState": "pending-approval"},
+            {"nodeId": "a", "displayName": "gpu-01", "connected": true, "commands": ["node.health"], "approvalState": "approved",
+             "clientId": "node-host", "caps": ["system", "container"], "platform": "linux x86_64"},
+            {"nodeId": "b", "connected": "yes", "commands": "x", "approvalState": "pending-approval",
+             "pendingDeclaredCommands": ["node.health", "node.capabilities"]},
             {"displayName": "no id"},
             7
         ]});
         let nodes = parse_node_list(&v).unwrap();
         assert_eq!(nodes.len(), 2);
         assert_eq!((nodes[0].name.as_str(), nodes[0].connected, nodes[0].commands.len()), ("gpu-01", true, 1));
+        assert_eq!((nodes[0].platform.as_str(), nodes[0].device_family.as_str()), ("linux x86_64", ""));
         assert_eq!((nodes[1].name.as_str(), nodes[1].connected, nodes[1].pending_approval), ("b", false, true));
+        assert!(nodes[1].is_clawnode() && nodes[0].is_clawnode());
     }
 }
