@@ -37,13 +37,7 @@ fn plan(p: &Plugin, h: &FakeHost, args: Value) -> deploy::Deployed {
 }
 
 fn h100(index: u32, state: GpuState, util: f64, temp: f64) -> GpuCell {
-    GpuCell {
-        index,
-        model: "NVIDIA H100 80GB HBM3".into(),
-        state,
-        utilization_percent: Some(util),
-        temperature_c: Some(temp),
-    }
+    GpuCell { index, state, utilization_percent: Some(util), temperature_c: Some(temp) }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `claw_gpu_inventory`: one entry per GPU, grouped by node, with its state from the one
 //! assessment (free, busy, held by a container the plugin started, or unknown).
 
-use super::{Checked, FailedNode};
+use super::{Checked, FailedNode, FanoutStats};
 use crate::assess::GpuState;
 use crate::holds::HeldBy;
 use serde::Serialize;
@@ -83,6 +83,8 @@ pub struct Inventory {
     pub nodes: Vec<NodeGpus>,
     /// Nodes that did not answer.
     pub failed_nodes: Vec<FailedNode>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: FanoutStats,
 }
 
 /// Filters of `claw_gpu_inventory`.
@@ -95,8 +97,8 @@ pub struct Filter {
 }
 
 /// Builds the inventory from the checked nodes of one fan-out.
-pub fn aggregate(nodes: &[Checked], filter: &Filter) -> Inventory {
-    let mut inv = Inventory::default();
+pub fn aggregate(nodes: &[Checked], filter: &Filter, fanout: FanoutStats) -> Inventory {
+    let mut inv = Inventory { fanout, ..Inventory::default() };
     let model_filter = filter.model.as_deref().map(str::to_lowercase);
     let mut models: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for Checked { report: r, verdict: v } in nodes {

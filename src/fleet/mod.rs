@@ -37,6 +37,20 @@ impl FailedNode {
     }
 }
 
+/// What one fan-out saw of the bound, reported in tool `details.fanout`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FanoutStats {
+    /// The bound when the fan-out ended.
+    pub limit: usize,
+    /// Most invokes in flight at once.
+    pub peak_in_flight: usize,
+    /// Invokes sent again after the host refused them for now.
+    pub retries: u64,
+    /// Refusals for overload (the host's worker pool was full).
+    pub overloaded: u64,
+}
+
 /// Rounds to two decimals, for numbers shown to people.
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

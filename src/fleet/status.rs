@@ -1,9 +1,8 @@
 //! `claw_fleet_status` and the monitor's snapshot: nodes by state, GPUs by model and state,
 //! memory, workloads, every problem and per-node detail, from the one assessment per node.
 
-use super::{round2, Checked, FailedNode};
+use super::{round2, Checked, FailedNode, FanoutStats as Stats};
 use crate::assess::{GpuState, Kind, Severity, State};
-use crate::io::fanout::Stats;
 use crate::node::workload::{self, Health};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -133,8 +132,6 @@ pub struct DetailProblem {
 pub struct GpuCell {
     /// Device index.
     pub index: u32,
-    /// Model name.
-    pub model: String,
     /// free / busy / held / unknown.
     pub state: GpuState,
     /// Utilisation, percent (`None` when not read).
@@ -241,7 +238,6 @@ pub fn aggregate(nodes: &[Checked], fanout: Stats) -> FleetStatus {
             let m = r.metrics().and_then(|ms| ms.iter().find(|m| m.index == g.index)).filter(|m| !m.unreadable());
             cells.push(GpuCell {
                 index: g.index,
-                model: model.to_owned(),
                 state: g.state,
                 utilization_percent: m.map(|m| m.utilization_percent),
                 temperature_c: m.map(|m| m.temperature_c),

@@ -1,7 +1,7 @@
 //! `claw_workloads`: every container on every node, its state and health read from the
 //! runtime's status, the ones that need attention first.
 
-use super::{Checked, FailedNode};
+use super::{Checked, FailedNode, FanoutStats};
 use crate::node::workload::{Health, State};
 use serde::Serialize;
 
@@ -111,6 +111,8 @@ pub struct Workloads {
     pub total: usize,
     /// Nodes that did not answer.
     pub failed_nodes: Vec<FailedNode>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: FanoutStats,
 }
 
 /// Filters of `claw_workloads`.
@@ -125,8 +127,8 @@ pub struct Filter {
 }
 
 /// Builds the list from the checked nodes of one fan-out.
-pub fn aggregate(nodes: &[Checked], filter: &Filter) -> Workloads {
-    let mut out = Workloads::default();
+pub fn aggregate(nodes: &[Checked], filter: &Filter, fanout: FanoutStats) -> Workloads {
+    let mut out = Workloads { fanout, ..Workloads::default() };
     for Checked { report: r, .. } in nodes {
         let containers = match &r.containers {
             Some(Ok(c)) => c,

@@ -9,7 +9,6 @@ use super::host::{Failure, FailureKind, Host};
 use crate::node::entry::NodeEntry;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde::Serialize;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -63,19 +62,7 @@ impl Limiter {
     }
 }
 
-/// What one fan-out saw of the bound, reported in tool `details.fanout`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stats {
-    /// The bound when the fan-out ended.
-    pub limit: usize,
-    /// Most invokes in flight at once.
-    pub peak_in_flight: usize,
-    /// Invokes sent again after the host refused them for now.
-    pub retries: u64,
-    /// Refusals for overload (the host's worker pool was full).
-    pub overloaded: u64,
-}
+pub use crate::fleet::FanoutStats as Stats;
 
 /// Cuts off invokes the host never answers, for a whole fan-out with one timer instead of one
 /// timer per invoke: every tick it advances its clock and wakes the waiting invokes, and those

@@ -3,7 +3,7 @@
 //! (`{ok, result:{details:{…}}}`), and the HTTP requests and replies of that tool.
 
 use super::host::FailureKind;
-use crate::json::{kind, Fields};
+use crate::json::kind;
 use crate::node::entry::NodeEntry;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -44,7 +44,12 @@ pub fn parse_list_text(text: &str) -> Result<Value, String> {
 /// Reads a node list (`{nodes:[…]}`) from either transport. Malformed entries are skipped
 /// only when they lack an id; other fields fall back to safe values (not connected, no commands).
 pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
-    let f = Fields::of(v, "node list")?;
+    let entries = match v.get("nodes") {
+        Some(Value::Array(a)) => a,
+        Some(other) => return Err(format!("node list: nodes is {}, expected an array", kind(other))),
+        None if v.is_object() => return Err("node list: nodes is missing".to_owned()),
+        None => return Err(format!("node list: expected an object, got {}", kind(v))),
+    };
     let mut out = Vec::new();
     // Nodes of one build declare the same commands: they share one list instead of each
     // holding its own copy of dozens of strings (at fleet scale, megabytes per listing). Only
@@ -63,7 +68,7 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
             }
         }
     };
-    for n in f.arr("nodes")? {
+    for n in entries {
         let Value::Object(map) = n else { continue };
         let Some(id) = map.get("nodeId").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
         let text = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("").to_owned();

@@ -35,8 +35,8 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
     let filter = Filter { model: a.text("model").map(str::to_owned), available_only: a.flag("availableOnly") };
     let f = fleet(p, host).await?;
     let nodes = select(&f, a.text("nodeId"), "nodeId")?;
-    let (checked, _) = p.check(host, &nodes, Needs { metrics: true, ..Needs::default() }).await;
-    let inv = aggregate(&checked, &filter);
+    let (checked, fanout) = p.check(host, &nodes, Needs { metrics: true, ..Needs::default() }).await;
+    let inv = aggregate(&checked, &filter, fanout);
     Ok(Reply { text: text(&inv, nodes.len()), details: inv })
 }
 

@@ -45,8 +45,8 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<Wo
     };
     let f = fleet(p, host).await?;
     let nodes = select(&f, a.text("nodeId"), "nodeId")?;
-    let (checked, _) = p.check(host, &nodes, Needs { containers: true, ..Needs::default() }).await;
-    let w = aggregate(&checked, &filter);
+    let (checked, fanout) = p.check(host, &nodes, Needs { containers: true, ..Needs::default() }).await;
+    let w = aggregate(&checked, &filter, fanout);
     Ok(Reply { text: text(&w, nodes.len()), details: w })
 }
 
