@@ -248,6 +248,44 @@ impl GpuState {
     }
 }
 
+/// Why a GPU is in its state (written out only when shown: `Display`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// Nothing to say (free).
+    Free,
+    /// Its metrics show work.
+    Busy {
+        /// VRAM in use, MB.
+        used_mb: f64,
+        /// Utilisation, percent.
+        util: f64,
+    },
+    /// A container the plugin started holds it.
+    Held(HeldBy),
+    /// `gpu.metrics` failed.
+    MetricsFailed,
+    /// `gpu.metrics` did not list it.
+    NotReported,
+    /// Its readings are clawnode's zeros for unreadable values.
+    Unreadable,
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Free => Ok(()),
+            Why::Busy { used_mb, util } => write!(f, "{used_mb:.0} MB used, {util:.0}% util"),
+            Why::Held(h) => {
+                let who = if h.name.is_empty() { h.container_id.get(..12).unwrap_or(&h.container_id) } else { &h.name };
+                write!(f, "held by {who} since the plugin started it")
+            }
+            Why::MetricsFailed => f.write_str("gpu.metrics failed"),
+            Why::NotReported => f.write_str("not reported by gpu.metrics"),
+            Why::Unreadable => f.write_str("its readings cannot be read (0 MB VRAM reported: MIG mode or [N/A])"),
+        }
+    }
+}
+
 /// One GPU's verdict.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gpu {
@@ -255,10 +293,18 @@ pub struct Gpu {
     pub index: u32,
     /// Its state.
     pub state: GpuState,
+    /// Why, for a person (`61234 MB used, 87% util`).
+    pub why: Why,
+}
+
+impl Gpu {
     /// Who holds it, when held.
-    pub held_by: Option<HeldBy>,
-    /// Why it is busy or unknown, for a person (`61234 MB used, 87% util`).
-    pub why: String,
+    pub fn held_by(&self) -> Option<&HeldBy> {
+        match &self.why {
+            Why::Held(h) => Some(h),
+            _ => None,
+        }
+    }
 }
 
 /// The verdict on one node.
@@ -410,24 +456,18 @@ fn gpus(r: &Report, holds: &Holds) -> Vec<Gpu> {
     (0..facts.gpu_count())
         .map(|index| {
             if let Some(h) = holds.holder(node, index) {
-                let why = format!("held by {} since the plugin started it", h.name_or_id());
-                return Gpu { index, state: GpuState::Held, held_by: Some(h.held_by()), why };
+                return Gpu { index, state: GpuState::Held, why: Why::Held(h.held_by()) };
             }
             let (state, why) = match metrics {
-                Err(_) => (GpuState::Unknown, "gpu.metrics failed".to_owned()),
+                Err(_) => (GpuState::Unknown, Why::MetricsFailed),
                 Ok(ms) => match ms.iter().find(|m| m.index == index) {
-                    None => (GpuState::Unknown, "not reported by gpu.metrics".to_owned()),
-                    Some(m) if m.unreadable() => (
-                        GpuState::Unknown,
-                        "its readings cannot be read (0 MB VRAM reported: MIG mode or [N/A])".to_owned(),
-                    ),
-                    Some(m) if m.looks_free() => (GpuState::Free, String::new()),
-                    Some(m) => {
-                        (GpuState::Busy, format!("{:.0} MB used, {:.0}% util", m.memory_used_mb, m.utilization_percent))
-                    }
+                    None => (GpuState::Unknown, Why::NotReported),
+                    Some(m) if m.unreadable() => (GpuState::Unknown, Why::Unreadable),
+                    Some(m) if m.looks_free() => (GpuState::Free, Why::Free),
+                    Some(m) => (GpuState::Busy, Why::Busy { used_mb: m.memory_used_mb, util: m.utilization_percent }),
                 },
             };
-            Gpu { index, state, held_by: None, why }
+            Gpu { index, state, why }
         })
         .collect()
 }

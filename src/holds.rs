@@ -44,15 +44,6 @@ impl Hold {
         c.has_id(&self.container_id) || (!self.name.is_empty() && c.name == self.name)
     }
 
-    /// The container's name, else its short id.
-    pub fn name_or_id(&self) -> &str {
-        if self.name.is_empty() {
-            self.container_id.get(..12).unwrap_or(&self.container_id)
-        } else {
-            &self.name
-        }
-    }
-
     /// The hold as tools show it.
     pub fn held_by(&self) -> HeldBy {
         HeldBy { container_id: self.container_id.clone(), name: self.name.clone(), since: self.since }

@@ -145,8 +145,8 @@ pub fn aggregate(nodes: &[Checked], filter: &Filter, fanout: FanoutStats) -> Inv
                 power_limit_w: m.and_then(|m| m.power_limit_w),
                 state: g.state,
                 available,
-                held_by: g.held_by.clone(),
-                why: Some(g.why.clone()).filter(|w| !w.is_empty()),
+                held_by: g.held_by().cloned(),
+                why: Some(g.why.to_string()).filter(|w| !w.is_empty()),
             });
         }
         inv.total += gpus.len();
