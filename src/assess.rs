@@ -368,6 +368,18 @@ pub fn assess(r: &Report, holds: &Holds, t: &Thresholds) -> Assessment {
     }
     if let Some(h) = r.health() {
         grade_health(h, t, &mut problems);
+        // A GPU list that disagrees with the node's own count is read again next check (the
+        // probe forgets it); until then the GPUs counted are not to be trusted.
+        if let (Some(n), Some(f)) = (h.gpu_count, r.facts()) {
+            if n != f.gpu_count() {
+                let message = format!(
+                    "node.health reports {n} GPUs, but node.capabilities and gpu.list list {}; they are read again at \
+                     the next check",
+                    f.gpu_count()
+                );
+                problems.push(Problem::new(Kind::CheckFailed, Severity::Warning, message));
+            }
+        }
     }
     for m in r.metrics().unwrap_or(&[]) {
         if m.unreadable() {

@@ -410,7 +410,7 @@ fn the_argument_check_refuses_what_docker_refuses_and_its_fixes_are_literal() {
         (json!({"image": "ubuntu", "command": "[\"python\", \"train.py\"]"}),
          "claw_deploy: command must be an array of strings, not JSON text: pass the array itself, [\"python\",\"train.py\"]"),
         (json!({"image": "ubuntu", "command": "python train.py"}),
-         "claw_deploy: command must be an array of strings, e.g. [\"python train.py\"], got a string"),
+         "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"python\",\"train.py\"], got a string"),
         (json!({"image": "ubuntu", "env": ["HF_TOKEN"]}),
          "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as \"HF_TOKEN=<value>\""),
         (json!({"image": "ubuntu", "env": {"": "x"}}),

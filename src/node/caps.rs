@@ -1,6 +1,6 @@
 //! `node.capabilities`: the static facts of a node (container runtime, CPUs, memory, GPUs).
 
-use super::{entries, whole, within, Parsed, MAX_MB};
+use super::{each_gpu_once, entries, whole, within, Parsed, MAX_MB};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -103,6 +103,7 @@ pub fn parse(text: &str) -> Result<Parsed<Capabilities>, String> {
             memory_mb: within("memory_mb", g.memory_mb.unwrap_or(0.0), 0.0, MAX_MB)?,
         })
     });
+    let gpus = each_gpu_once("node.capabilities gpus", gpus, |g| g.index, &mut dropped);
     let found = match &w.capabilities {
         Some(tags) => tags.iter().any(|t| matches!(t.as_str(), "docker" | "podman" | "container")),
         None => true,

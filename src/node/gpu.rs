@@ -2,7 +2,7 @@
 //! are doing. clawnode turns an unreadable reading (`[N/A]`, `[Not Supported]`, MIG mode) into
 //! 0 for integers and `null` for power.
 
-use super::{entries, whole, within, Parsed, MAX_MB};
+use super::{each_gpu_once, entries, whole, within, Parsed, MAX_MB};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -88,6 +88,7 @@ pub fn parse_list(text: &str) -> Result<Parsed<Vec<Gpu>>, String> {
             memory_total_mb: within("memory_total_mb", g.memory_total_mb.unwrap_or(0.0), 0.0, MAX_MB)?,
         })
     });
+    let value = each_gpu_once("gpu.list gpus", value, |g| g.index, &mut dropped);
     Ok(Parsed { value, dropped })
 }
 
@@ -167,6 +168,9 @@ mod tests {
         assert_eq!(p.value.len(), 2);
         assert!(p.value[0].unreadable());
         assert!(!p.value[1].unreadable() && p.value[1].looks_free());
-        assert_eq!(p.dropped, ["gpu.metrics metrics[2]: invalid type: string \"[N/A]\", expected f64"]);
+        assert_eq!(
+            p.dropped,
+            ["gpu.metrics metrics[2]: utilization_percent: invalid type: string \"[N/A]\", expected f64"]
+        );
     }
 }

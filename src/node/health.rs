@@ -87,6 +87,7 @@ struct Wire<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "an object")]
 struct Load {
     one: f64,
     five: f64,
@@ -94,6 +95,7 @@ struct Load {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "an object")]
 struct Memory {
     total_mb: f64,
     #[serde(default)]
@@ -147,7 +149,7 @@ fn fields(w: Wire) -> Result<Parsed<Health>, String> {
         *slot = within(&format!("load_average.{name}"), v, 0.0, 1e6)?;
     }
     let mut dropped = Vec::new();
-    let all = entries("disks", w.disks.as_deref().unwrap_or(&[]), &mut dropped, disk);
+    let all = entries("node.health disks", w.disks.as_deref().unwrap_or(&[]), &mut dropped, disk);
     Ok(Parsed {
         value: Health {
             cpu_count: w.cpu_count,
@@ -197,7 +199,7 @@ mod tests {
         );
         let mounts: Vec<&str> = p.value.disks.iter().map(|d| d.mount.as_str()).collect();
         assert_eq!(mounts, ["/", "/mnt/cloud"]);
-        assert_eq!(p.dropped, ["disks[2]: invalid type: string \"x\", expected f64"]);
+        assert_eq!(p.dropped, ["node.health disks[2]: total_bytes: invalid type: string \"x\", expected f64"]);
         assert_eq!(p.value.disks[0].usage_percent, 70.0);
         assert_eq!(p.value.memory_used_percent(), 75.0);
     }

@@ -14,11 +14,11 @@ pub mod gpu;
 pub mod health;
 pub mod workload;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// A parsed payload and the list entries dropped from it (`"disks[1]: …"`).
+/// A parsed payload and the list entries dropped from it (`"node.health disks[1]: …"`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed<T> {
     /// What could be read.
@@ -36,13 +36,52 @@ pub(crate) fn serde_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// Why `text` (valid JSON or not) is not a JSON object, if it is not: serde would read a
+/// struct from an array as well, and name the plugin's own type when given anything else.
+fn not_an_object(text: &str) -> Option<&'static str> {
+    match text.trim_start().bytes().next() {
+        Some(b'{') => None,
+        Some(b'[') => Some("expected an object, got an array"),
+        Some(b'"') => Some("expected an object, got a string"),
+        Some(b't' | b'f') => Some("expected an object, got a boolean"),
+        Some(b'n') => Some("expected an object, got null"),
+        _ => Some("expected an object, got a number"),
+    }
+}
+
+/// Reads the JSON object `text` as `W`; the error names the field it is about
+/// (`memory.total_mb: invalid type: …`), or says the text is not JSON at all.
+fn read<'a, W: Deserialize<'a>>(text: &'a str) -> Result<W, String> {
+    let syntax = |e: &serde_json::Error| format!("payload is not valid JSON: {}", serde_message(e));
+    let mut de = serde_json::Deserializer::from_str(text);
+    let w = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return syntax(inner);
+        }
+        match e.path().to_string() {
+            p if p == "." => serde_message(inner),
+            p => format!("{p}: {}", serde_message(inner)),
+        }
+    })?;
+    de.end().map_err(|e| syntax(&e))?;
+    Ok(w)
+}
+
 /// Parses a whole payload as `W`, the error prefixed with `command`.
 pub(crate) fn whole<'a, W: Deserialize<'a>>(command: &str, text: &'a str) -> Result<W, String> {
-    serde_json::from_str(text).map_err(|e| format!("{command}: {}", serde_message(&e)))
+    let out = match not_an_object(text) {
+        None => read(text),
+        Some(why) => match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => Err(format!("payload: {why}")),
+            Err(e) => Err(format!("payload is not valid JSON: {}", serde_message(&e))),
+        },
+    };
+    out.map_err(|e| format!("{command}: {e}"))
 }
 
 /// Parses each raw entry of the list `field` with `check`, keeping the good ones in order and
-/// describing the dropped ones (`disks[1]: …`).
+/// describing the dropped ones (`node.health disks[1]: …`).
 pub(crate) fn entries<W: DeserializeOwned, T>(
     field: &str,
     raw: &[&RawValue],
@@ -51,9 +90,37 @@ pub(crate) fn entries<W: DeserializeOwned, T>(
 ) -> Vec<T> {
     let mut out = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
-        match serde_json::from_str::<W>(r.get()).map_err(|e| serde_message(&e)).and_then(&check) {
+        let entry = match not_an_object(r.get()) {
+            None => read::<W>(r.get()).and_then(&check),
+            Some(why) => Err(why.to_owned()),
+        };
+        match entry {
             Ok(t) => out.push(t),
             Err(e) => dropped.push(format!("{field}[{i}]: {e}")),
+        }
+    }
+    out
+}
+
+/// Keeps the first entry of each GPU index of the list `field` and reports the repeats, so a
+/// GPU listed twice counts once (`gpu.list gpus: GPU 0 listed more than once; the first entry
+/// is kept`). The static lists keep one entry because the GPU exists either way; `gpu.metrics`
+/// trusts neither reading instead.
+pub(crate) fn each_gpu_once<T>(
+    field: &str,
+    items: Vec<T>,
+    index: impl Fn(&T) -> u32,
+    dropped: &mut Vec<String>,
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    let mut repeated: Vec<u32> = Vec::new();
+    for t in items {
+        let i = index(&t);
+        if !out.iter().any(|o| index(o) == i) {
+            out.push(t);
+        } else if !repeated.contains(&i) {
+            repeated.push(i);
+            dropped.push(format!("{field}: GPU {i} listed more than once; the first entry is kept"));
         }
     }
     out

@@ -22,6 +22,8 @@ pub enum Kind {
     OneOf(&'static [&'static str]),
     /// An array of at most `max` strings (each at most 4096 characters).
     Strings { max: usize },
+    /// A command's argument vector: like [`Kind::Strings`], run as given, without a shell.
+    Argv { max: usize },
     /// A JSON object.
     Object,
     /// Environment: an object of scalars, or an array of `KEY=VALUE` strings.
@@ -65,7 +67,9 @@ impl Param {
             Kind::Positive { max } => json!({"type": "number", "exclusiveMinimum": 0, "maximum": max}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::OneOf(values) => json!({"type": "string", "enum": values}),
-            Kind::Strings { max } => json!({"type": "array", "items": {"type": "string"}, "maxItems": max}),
+            Kind::Strings { max } | Kind::Argv { max } => {
+                json!({"type": "array", "items": {"type": "string"}, "maxItems": max})
+            }
             Kind::Object => json!({"type": "object"}),
             Kind::Env => json!({"anyOf": [
                 {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
@@ -81,8 +85,11 @@ impl Param {
     fn check(&self, v: &Value) -> Result<(), Error> {
         let key = self.name;
         match (self.kind, v) {
+            (Kind::Text { .. }, Value::String(s)) if s.contains('\0') => {
+                return Err(invalid(format!("{key} must not contain a NUL character")));
+            }
             (Kind::Text { max, .. }, Value::String(s)) => {
-                if s.trim().is_empty() || s.chars().count() > max || s.contains('\0') {
+                if s.trim().is_empty() || s.chars().count() > max {
                     return Err(invalid(format!("{key} must be a non-empty string of at most {max} characters")));
                 }
             }
@@ -107,7 +114,7 @@ impl Param {
                     return Err(invalid(format!("{key} must be one of {}, got {v}", list.join(", "))));
                 }
             }
-            (Kind::Strings { max }, Value::Array(items)) => {
+            (Kind::Strings { max } | Kind::Argv { max }, Value::Array(items)) => {
                 if items.len() > max {
                     return Err(invalid(format!("{key} may hold at most {max} items, got {}", items.len())));
                 }
@@ -122,7 +129,8 @@ impl Param {
                 }
             }
             (Kind::Strings { .. }, Value::String(s)) => return Err(invalid(strings_from_text(key, s))),
-            (Kind::Text { .. } | Kind::Strings { .. }, v) => {
+            (Kind::Argv { .. }, Value::String(s)) => return Err(invalid(argv_from_text(key, s))),
+            (Kind::Text { .. } | Kind::Strings { .. } | Kind::Argv { .. }, v) => {
                 let what = if matches!(self.kind, Kind::Text { .. }) { "a string" } else { "an array of strings" };
                 return Err(invalid(format!("{key} must be {what}, got {}", kind(v))));
             }
@@ -138,19 +146,49 @@ impl Param {
     }
 }
 
+/// The error for a list given as the JSON text of an array of strings: pass the array itself.
+fn json_text_of_strings(key: &str, s: &str) -> Option<String> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(Value::Array(items)) if items.iter().all(Value::is_string) => Some(format!(
+            "{key} must be an array of strings, not JSON text: pass the array itself, {}",
+            Value::Array(items)
+        )),
+        _ => None,
+    }
+}
+
 /// The error for a list parameter given as one string, with a fix that is right when copied
 /// literally: JSON text of an array becomes that array; other text becomes a one-item array.
 fn strings_from_text(key: &str, s: &str) -> String {
-    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s) {
-        if items.iter().all(Value::is_string) {
-            return format!(
-                "{key} must be an array of strings, not JSON text: pass the array itself, {}",
-                Value::Array(items)
-            );
-        }
+    if let Some(e) = json_text_of_strings(key, s) {
+        return e;
     }
     let one = Value::Array(vec![Value::String(s.to_owned())]);
     format!("{key} must be an array of strings, e.g. {one}, got a string")
+}
+
+/// Characters whose meaning a shell would change (quotes, expansions, operators, globs).
+const SHELL_SYNTAX: &[char] =
+    &['\'', '"', '\\', '$', '`', '|', '&', ';', '<', '>', '(', ')', '*', '?', '[', ']', '{', '}', '~', '#', '!'];
+
+/// The error for a command given as one string, with a fix that runs the same when copied
+/// literally: the node passes each item as one argument, without a shell (`docker run IMAGE
+/// ARG…`), so plain words become one item each, and text that needs a shell (quotes,
+/// redirections, a leading `VAR=value`) is handed to `sh -c`.
+fn argv_from_text(key: &str, s: &str) -> String {
+    if let Some(e) = json_text_of_strings(key, s) {
+        return e;
+    }
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let example: Vec<&str> = match words.first() {
+        None => vec!["python", "train.py"],
+        Some(first) if !s.contains(SHELL_SYNTAX) && !first.contains('=') => words,
+        Some(_) => vec!["sh", "-c", s],
+    };
+    format!(
+        "{key} must be an array of strings, one per argument (the node runs it without a shell), e.g. {}, got a string",
+        json!(example)
+    )
 }
 
 /// A tool, defined once.

@@ -51,7 +51,7 @@ pub const DEF: Def = Def {
             Kind::Env,
             "Environment, e.g. {\"EPOCHS\": \"3\", \"discovery.type\": \"single-node\"} or [\"EPOCHS=3\"]",
         ),
-        Param::opt("command", Kind::Strings { max: 256 }, "Command as an array, e.g. [\"python\", \"train.py\"]"),
+        Param::opt("command", Kind::Argv { max: 256 }, "Command as an array, e.g. [\"python\", \"train.py\"]"),
         Param::opt(
             "name",
             Kind::Text { max: 255, pattern: Some("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$") },
