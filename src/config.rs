@@ -232,17 +232,18 @@ impl Config {
         check_range("maxConcurrency", self.max_concurrency as f64, 1.0, 100_000.0)?;
         check_range("factsTtlMs", self.facts_ttl_ms as f64, 0.0, 86_400_000.0)?;
         let t = &self.thresholds;
-        for (key, warn, crit, hi) in [
-            ("thresholds.disk", t.disk_warn_percent, t.disk_crit_percent, 100.0),
-            ("thresholds.memory", t.memory_warn_percent, t.memory_crit_percent, 100.0),
-            ("thresholds.gpuTemp", t.gpu_temp_warn_c, t.gpu_temp_crit_c, 150.0),
-            ("thresholds.loadPerCpu", t.load_per_cpu_warn, t.load_per_cpu_crit, 1000.0),
+        for (warn_key, warn, crit_key, crit, hi) in [
+            ("diskWarnPercent", t.disk_warn_percent, "diskCritPercent", t.disk_crit_percent, 100.0),
+            ("memoryWarnPercent", t.memory_warn_percent, "memoryCritPercent", t.memory_crit_percent, 100.0),
+            ("gpuTempWarnC", t.gpu_temp_warn_c, "gpuTempCritC", t.gpu_temp_crit_c, 150.0),
+            ("loadPerCpuWarn", t.load_per_cpu_warn, "loadPerCpuCrit", t.load_per_cpu_crit, 1000.0),
         ] {
-            check_range(&format!("{key} warning"), warn, 0.0, hi)?;
-            check_range(&format!("{key} critical"), crit, 0.0, hi)?;
+            check_range(&format!("thresholds.{warn_key}"), warn, 0.0, hi)?;
+            check_range(&format!("thresholds.{crit_key}"), crit, 0.0, hi)?;
             if warn > crit {
                 return Err(ConfigError(format!(
-                    "{key}: the warning level ({warn}) is above the critical one ({crit})"
+                    "thresholds.{warn_key} ({warn}) is above thresholds.{crit_key} ({crit}): the warning level must \
+                     not exceed the critical one"
                 )));
             }
         }
@@ -279,7 +280,7 @@ mod tests {
             .starts_with("invalid clawbernetes config: transport: unknown variant `carrier-pigeon`"));
         assert_eq!(
             e(r#"{"thresholds": {"diskWarnPercent": 99}}"#),
-            "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)"
+            "invalid clawbernetes config: thresholds.diskWarnPercent (99) is above thresholds.diskCritPercent (95): the warning level must not exceed the critical one"
         );
     }
 }

@@ -11,40 +11,47 @@ use serde_json::Value;
 /// Docker's smallest memory limit (`Minimum memory limit allowed is 6MB`).
 pub const MIN_MEMORY_MB: f64 = 6.0;
 
-/// A size as Docker reads it (`docker run --memory/--shm-size`, go-units `RAMInBytes`): a
-/// number, optionally with decimals, an optional space, an optional unit `b k m g t p` in any
-/// case, an optional `i` and an optional `b` — `8g`, `8GB`, `512mb`, `16Gi`, `1.5g`, `1024`
-/// (bytes). Units are binary (1k = 1024). Returns the size in bytes and the same size in the
-/// plainest form every clawnode path reads (`8g`, `1536m`, or whole bytes).
+/// A size as Docker reads it (`docker run --memory/--shm-size`: go-units `RAMInBytes`, the
+/// parser Docker 23 and later use): a non-negative number (decimals allowed: `1.5`, `.5`,
+/// `32.`), optionally one space, then nothing (bytes) or a unit — `b`, or `k`, `m`, `g`, `t`, `p`
+/// alone or followed by `b` or `ib`, in any case (`8g`, `8GB`, `512mb`, `16GiB`); `16Gi` is
+/// refused, as Docker refuses it. Units are binary (1k = 1024) and the byte count is truncated,
+/// as Docker does. Returns the size in bytes and the same size in the plainest form every
+/// clawnode path reads (`8g`, `1536m`, or whole bytes).
 pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
-    let accepted = || {
+    let refuse = |why: &str| {
         invalid(format!(
-            "{key} must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t \
-             or p in any case, optionally followed by i and/or b), got {s:?}"
+            "{key} {s:?} is not a size Docker reads ({why}): write a number, optionally one space, then b, k, m, g, t \
+             or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""
         ))
     };
-    let t = s.trim_end();
-    let digits_end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at_checked(digits_end).ok_or_else(accepted)?;
-    let unit = unit.strip_prefix(' ').unwrap_or(unit).to_ascii_lowercase();
-    let number_ok =
-        !number.is_empty() && !number.starts_with('.') && !number.ends_with('.') && number.matches('.').count() <= 1;
-    let value: f64 = number.parse().ok().filter(|_| number_ok).ok_or_else(accepted)?;
-    let unit = unit.strip_suffix('b').unwrap_or(&unit);
-    let unit = unit.strip_suffix('i').unwrap_or(unit);
-    let power = match unit {
-        "" => 0,
-        "k" => 1,
-        "m" => 2,
-        "g" => 3,
-        "t" => 4,
-        "p" => 5,
-        _ => return Err(accepted()),
+    let (number, suffix) = match s.split_once(' ') {
+        Some(parts) => parts,
+        None => {
+            let end = s.rfind(|c: char| c.is_ascii_digit() || c == '.').ok_or_else(|| refuse("no number"))?;
+            s.split_at_checked(end + 1).ok_or_else(|| refuse("no number"))?
+        }
     };
-    let bytes = (value * 1024f64.powi(power)).floor();
-    if bytes <= 0.0 {
-        return Err(invalid(format!("{key} must be above zero, got {s:?}")));
-    }
+    let plain = !number.is_empty()
+        && number.chars().any(|c| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.matches('.').count() <= 1;
+    let value: f64 =
+        number.parse().ok().filter(|_| plain).ok_or_else(|| refuse("the number is not a plain decimal"))?;
+    let suffix = suffix.to_ascii_lowercase();
+    let power = match suffix.as_bytes() {
+        [] | [b'b'] => 0,
+        [unit, rest @ ..] if matches!(rest, [] | [b'b'] | [b'i', b'b']) => match unit {
+            b'k' => 1,
+            b'm' => 2,
+            b'g' => 3,
+            b't' => 4,
+            b'p' => 5,
+            _ => return Err(refuse(&format!("unknown unit {suffix:?}"))),
+        },
+        _ => return Err(refuse(&format!("unknown unit {suffix:?}"))),
+    };
+    let bytes = (value * 1024f64.powi(power)).trunc();
     if bytes > 9.2e18 {
         return Err(invalid(format!("{key} {s:?} is larger than Docker accepts (8 EiB)")));
     }
@@ -53,6 +60,9 @@ pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
 
 /// `bytes` in the largest of g, m, k that divides it exactly, else whole bytes.
 fn plainest(bytes: f64) -> String {
+    if bytes == 0.0 {
+        return "0".to_owned();
+    }
     for (unit, scale) in [("g", 1024f64.powi(3)), ("m", 1024f64.powi(2)), ("k", 1024.0)] {
         if bytes >= scale && (bytes / scale).fract() == 0.0 {
             return format!("{}{unit}", bytes / scale);

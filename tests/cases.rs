@@ -180,10 +180,25 @@ fn docker_health_and_restart_loops_are_states_and_node_problems() {
 #[test]
 fn memory_sizes_are_read_as_docker_reads_them_and_sent_plainly() {
     let (out, _) = run_case("10-memory-strings.json");
-    let sent: Vec<Value> = out.iter().map(|o| ok(o)["runParams"]["memory"].clone()).collect();
-    assert_eq!(sent, [json!("8g"), json!("512m"), json!("16g"), json!("1536m"), json!("8g")]);
-    for o in &out {
-        assert_eq!(names(&ok(o)["candidates"], "nodeName"), ["gpu-node-1"]);
+    let sent: Vec<Result<Value, String>> = out
+        .iter()
+        .map(|o| o.as_ref().map(|(_, d)| d["runParams"]["memory"].clone()).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            Ok(json!("8g")),
+            Ok(json!("512m")),
+            Err("claw_deploy: memory \"16Gi\" is not a size Docker reads (unknown unit \"gi\"): write a number, \
+                 optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \
+                 \"8GB\", \"512m\", \"16GiB\", \"1.5g\""
+                .to_owned()),
+            Ok(json!("1536m")),
+            Ok(json!("8g")),
+        ]
+    );
+    for o in out.iter().filter_map(|o| o.as_ref().ok()) {
+        assert_eq!(names(&o.1["candidates"], "nodeName"), ["gpu-node-1"]);
     }
 }
 

@@ -420,9 +420,10 @@ fn the_argument_check_refuses_what_docker_refuses_and_its_fixes_are_literal() {
         (json!({"image": "ubuntu", "name": "a"}),
          "claw_deploy: name \"a\" is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)"),
         (json!({"image": "ubuntu", "memory": "8x"}),
-         "claw_deploy: memory must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b), got \"8x\""),
-        (json!({"image": "ubuntu", "memory": "4m"}), "claw_deploy: memory \"4m\" is below Docker's minimum of 6m"),
-        (json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be at least 0.01 (Docker's smallest --cpus), got 0.001"),
+         "claw_deploy: memory \"8x\" is not a size Docker reads (unknown unit \"x\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        (json!({"image": "ubuntu", "memory": "4m"}), "claw_deploy: memory \"4m\" is below Docker's minimum of 6m (0 means no limit)"),
+        (json!({"image": "ubuntu", "memory": "16Gi"}), "claw_deploy: memory \"16Gi\" is not a size Docker reads (unknown unit \"gi\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        (json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0.001"),
         (json!({"image": "Ubuntu"}),
          "claw_deploy: image \"Ubuntu\" is not a valid image reference: path components are lowercase letters, digits and '.', '_', '-' inside"),
         (json!({"image": "ubuntu", "volumes": ["/var/run/docker.sock:/d.sock"]}),
@@ -436,14 +437,14 @@ fn the_argument_check_refuses_what_docker_refuses_and_its_fixes_are_literal() {
         assert_eq!(refused(args.clone()), expected, "{args}");
     }
     let (_, run, _) = deploy::parse(&json!({
-        "image": "nvcr.io/nvidia/pytorch:24.01-py3", "name": "a_b.c-1", "memory": "1.5g", "shmSize": "16Gi",
+        "image": "nvcr.io/nvidia/pytorch:24.01-py3", "name": "a_b.c-1", "memory": ".5 GiB", "shmSize": "16GiB",
         "env": {"discovery.type": "single-node", "A B": "x y"}, "cpu": 0.5, "command": ["python", "-c", "print(1)"],
         "volumes": ["/data:/data:ro"]
     }))
     .unwrap();
     assert_eq!(
         run,
-        json!({"image": "nvcr.io/nvidia/pytorch:24.01-py3", "gpus": 1, "memory": "1536m", "cpu": 0.5,
+        json!({"image": "nvcr.io/nvidia/pytorch:24.01-py3", "gpus": 1, "memory": "512m", "cpu": 0.5,
                "env": ["A B=x y", "discovery.type=single-node"], "command": ["python", "-c", "print(1)"],
                "name": "a_b.c-1", "volumes": ["/data:/data:ro"], "shmSize": "16g"})
     );

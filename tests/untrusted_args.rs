@@ -88,15 +88,14 @@ fn arguments_name_the_field() {
         ("claw_deploy", "gpus 17", json!({"image": "ubuntu", "gpus": 17}), "claw_deploy: gpus must be a whole number from 0 to 16, got 17"),
         ("claw_deploy", "gpus 1.5", json!({"image": "ubuntu", "gpus": 1.5}), "claw_deploy: gpus must be a whole number from 0 to 16, got 1.5"),
         ("claw_deploy", "gpus \"2\"", json!({"image": "ubuntu", "gpus": "2"}), "claw_deploy: gpus must be a whole number from 0 to 16, got \"2\""),
-        ("claw_deploy", "memory \"8x\"", json!({"image": "ubuntu", "memory": "8x"}), "claw_deploy: memory must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b), got \"8x\""),
-        ("claw_deploy", "memory \"0g\"", json!({"image": "ubuntu", "memory": "0g"}), "claw_deploy: memory must be above zero, got \"0g\""),
-        ("claw_deploy", "memory \"1k\" (below Docker's 6m)", json!({"image": "ubuntu", "memory": "1k"}), "claw_deploy: memory \"1k\" is below Docker's minimum of 6m"),
+        ("claw_deploy", "memory \"8x\"", json!({"image": "ubuntu", "memory": "8x"}), "claw_deploy: memory \"8x\" is not a size Docker reads (unknown unit \"x\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "memory \"1k\" (below Docker's 6m)", json!({"image": "ubuntu", "memory": "1k"}), "claw_deploy: memory \"1k\" is below Docker's minimum of 6m (0 means no limit)"),
         ("claw_deploy", "memory \"9999999999p\" (above Docker's int64 bytes)", json!({"image": "ubuntu", "memory": "9999999999p"}), "claw_deploy: memory \"9999999999p\" is larger than Docker accepts (8 EiB)"),
-        ("claw_deploy", "memory ending in a multi-byte character \"8é\"", json!({"image": "ubuntu", "memory": "8é"}), "claw_deploy: memory must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b), got \"8é\""),
-        ("claw_deploy", "shmSize \"ü\"", json!({"image": "ubuntu", "shmSize": "ü"}), "claw_deploy: shmSize must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b), got \"ü\""),
-        ("claw_deploy", "cpu 0", json!({"image": "ubuntu", "cpu": 0}), "claw_deploy: cpu must be a number above 0 and at most 1024, got 0"),
-        ("claw_deploy", "cpu 0.001 (below Docker's smallest --cpus)", json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be at least 0.01 (Docker's smallest --cpus), got 0.001"),
-        ("claw_deploy", "cpu 2000", json!({"image": "ubuntu", "cpu": 2000}), "claw_deploy: cpu must be a number above 0 and at most 1024, got 2000"),
+        ("claw_deploy", "memory ending in a multi-byte character \"8é\"", json!({"image": "ubuntu", "memory": "8é"}), "claw_deploy: memory \"8é\" is not a size Docker reads (unknown unit \"é\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "shmSize \"ü\"", json!({"image": "ubuntu", "shmSize": "ü"}), "claw_deploy: shmSize \"ü\" is not a size Docker reads (no number): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "cpu 0", json!({"image": "ubuntu", "cpu": 0}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0"),
+        ("claw_deploy", "cpu 0.001 (below Docker's smallest --cpus)", json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0.001"),
+        ("claw_deploy", "cpu 2000", json!({"image": "ubuntu", "cpu": 2000}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 2000"),
         ("claw_deploy", "env name empty", json!({"image": "ubuntu", "env": {"": "a"}}), "claw_deploy: env name \"\" must be non-empty and hold no '=' (Docker's rule)"),
         ("claw_deploy", "env name holding '='", json!({"image": "ubuntu", "env": {"A=B": "a"}}), "claw_deploy: env name \"A=B\" must be non-empty and hold no '=' (Docker's rule)"),
         ("claw_deploy", "env value an object", json!({"image": "ubuntu", "env": {"A": {}}}), "claw_deploy: env A must be a string, number or boolean, got an object"),
@@ -221,7 +220,8 @@ fn deploy_passes_on_what_docker_accepts(rec: &Recorder) {
     let cases: Vec<(&str, Value, Value)> = vec![
         ("memory \"8GB\" (Docker reads 8 GiB), sent as 8g", json!({"memory": "8GB"}), json!({"memory": "8g"})),
         ("memory \"8gb\", sent as 8g", json!({"memory": "8gb"}), json!({"memory": "8g"})),
-        ("memory \"16Gi\", sent as 16g", json!({"memory": "16Gi"}), json!({"memory": "16g"})),
+        ("memory \".5g\", sent as 512m", json!({"memory": ".5g"}), json!({"memory": "512m"})),
+        ("memory \"0\" (Docker: no limit), sent as 0", json!({"memory": "0"}), json!({"memory": "0"})),
         ("memory \"16GiB\", sent as 16g", json!({"memory": "16GiB"}), json!({"memory": "16g"})),
         ("memory \"1.5g\", sent as 1536m", json!({"memory": "1.5g"}), json!({"memory": "1536m"})),
         ("memory \"512 MB\" (one space), sent as 512m", json!({"memory": "512 MB"}), json!({"memory": "512m"})),
@@ -272,7 +272,9 @@ fn deploy_cannot_smuggle_docker_flags() {
         a
     };
     let name_rule = "is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)";
-    let size_rule = "must be a size like \"8g\", \"8GB\", \"512m\", \"16Gi\" or \"1.5g\" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b)";
+    let size = |key: &str, val: &str, why: &str| {
+        format!("{key} {val:?} is not a size Docker reads ({why}): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\"")
+    };
     let refused: Vec<(&str, Value, String)> = vec![
         ("image", json!("--privileged"), "image \"--privileged\" is not a valid image reference: it starts with '-'".into()),
         ("image", json!("ubuntu --privileged"), "image \"ubuntu --privileged\" is not a valid image reference: it contains white space".into()),
@@ -280,9 +282,9 @@ fn deploy_cannot_smuggle_docker_flags() {
         ("name", json!("--privileged"), format!("name \"--privileged\" {name_rule}")),
         ("name", json!("x --network=host"), format!("name \"x --network=host\" {name_rule}")),
         ("name", json!("a"), format!("name \"a\" {name_rule}")),
-        ("memory", json!("8g --privileged"), format!("memory {size_rule}, got \"8g --privileged\"")),
-        ("memory", json!("--privileged"), format!("memory {size_rule}, got \"--privileged\"")),
-        ("shmSize", json!("1g --cap-add=ALL"), format!("shmSize {size_rule}, got \"1g --cap-add=ALL\"")),
+        ("memory", json!("8g --privileged"), size("memory", "8g --privileged", "the number is not a plain decimal")),
+        ("memory", json!("--privileged"), size("memory", "--privileged", "no number")),
+        ("shmSize", json!("1g --cap-add=ALL"), size("shmSize", "1g --cap-add=ALL", "the number is not a plain decimal")),
         ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:ro".into()),
         ("volumes", json!(["/:/host"]), "volume \"/:/host\" would give the container the host's root or its container engine".into()),
         ("volumes", json!(["//:/host"]), "volume \"//:/host\" would give the container the host's root or its container engine".into()),
@@ -457,9 +459,9 @@ fn config_out_of_range_is_refused_with_the_key() {
         (r#"{"invokeTimeoutMs": 600001}"#, "invalid clawbernetes config: invokeTimeoutMs must be between 100 and 600000, got 600001"),
         (r#"{"maxConcurrency": 0}"#, "invalid clawbernetes config: maxConcurrency must be between 1 and 100000, got 0"),
         (r#"{"factsTtlMs": 86400001}"#, "invalid clawbernetes config: factsTtlMs must be between 0 and 86400000, got 86400001"),
-        (r#"{"thresholds": {"diskCritPercent": 101}}"#, "invalid clawbernetes config: thresholds.disk critical must be between 0 and 100, got 101"),
-        (r#"{"thresholds": {"diskWarnPercent": 99}}"#, "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)"),
-        (r#"{"thresholds": {"gpuTempWarnC": -5}}"#, "invalid clawbernetes config: thresholds.gpuTemp warning must be between 0 and 150, got -5"),
+        (r#"{"thresholds": {"diskCritPercent": 101}}"#, "invalid clawbernetes config: thresholds.diskCritPercent must be between 0 and 100, got 101"),
+        (r#"{"thresholds": {"diskWarnPercent": 99}}"#, "invalid clawbernetes config: thresholds.diskWarnPercent (99) is above thresholds.diskCritPercent (95): the warning level must not exceed the critical one"),
+        (r#"{"thresholds": {"gpuTempWarnC": -5}}"#, "invalid clawbernetes config: thresholds.gpuTempWarnC must be between 0 and 150, got -5"),
         (r#"{"thresholds": {"failuresToOffline": -1}}"#, "invalid clawbernetes config: thresholds.failuresToOffline: invalid value: integer `-1`, expected u32"),
         (r#"{"thresholds": {"failuresToOffline": 0}}"#, "invalid clawbernetes config: thresholds.failuresToOffline must be between 1 and 1000, got 0"),
         (r#"{"thresholds": {"failuresToUnhealthy": 2}}"#, "invalid clawbernetes config: thresholds.failuresToUnhealthy: unknown field `failuresToUnhealthy`, expected one of `diskWarnPercent`, `diskCritPercent`, `memoryWarnPercent`, `memoryCritPercent`, `gpuTempWarnC`, `gpuTempCritC`, `loadPerCpuWarn`, `loadPerCpuCrit`, `failuresToOffline`"),

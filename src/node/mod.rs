@@ -131,7 +131,16 @@ pub(crate) fn within(field: &str, v: f64, lo: f64, hi: f64) -> Result<f64, Strin
     if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("{field} {v} is outside {lo}..={hi}"))
+        Err(format!("{field} {} is outside {}..={}", show(v), show(lo), show(hi)))
+    }
+}
+
+/// A number as a person reads it: exponent notation past 1e15 (`1.8446744073709552e19`).
+fn show(x: f64) -> String {
+    if x.abs() >= 1e15 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 

@@ -14,8 +14,8 @@ pub enum Kind {
     Text { max: usize, pattern: Option<&'static str> },
     /// A whole number in `min..=max`.
     Int { min: u64, max: u64 },
-    /// A number above 0 and at most `max`.
-    Positive { max: f64 },
+    /// A number in `min..=max`.
+    Number { min: f64, max: f64 },
     /// `true` or `false`.
     Bool,
     /// One of these strings.
@@ -64,7 +64,7 @@ impl Param {
                 s
             }
             Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-            Kind::Positive { max } => json!({"type": "number", "exclusiveMinimum": 0, "maximum": max}),
+            Kind::Number { min, max } => json!({"type": "number", "minimum": min, "maximum": max}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::OneOf(values) => json!({"type": "string", "enum": values}),
             Kind::Strings { max } | Kind::Argv { max } => {
@@ -98,9 +98,9 @@ impl Param {
                     return Err(invalid(format!("{key} must be a whole number from {min} to {max}, got {v}")));
                 }
             }
-            (Kind::Positive { max }, v) => {
-                if !v.as_f64().is_some_and(|x| x > 0.0 && x <= max) {
-                    return Err(invalid(format!("{key} must be a number above 0 and at most {max}, got {v}")));
+            (Kind::Number { min, max }, v) => {
+                if !v.as_f64().is_some_and(|x| (min..=max).contains(&x)) {
+                    return Err(invalid(format!("{key} must be a number from {min} to {max}, got {v}")));
                 }
             }
             (Kind::Bool, Value::Bool(_)) | (Kind::Object, Value::Object(_)) => {}

@@ -42,10 +42,10 @@ pub const DEF: Def = Def {
         Param::opt("gpus", Kind::Int { min: 0, max: MAX_GPUS }, "GPUs (default 1; 0 for none)"),
         Param::opt(
             "memory",
-            Kind::Text { max: 32, pattern: Some(SIZE_PATTERN) },
-            "Memory limit as Docker writes it, e.g. 32g, 8GB, 512m, 16Gi, 1.5g",
+            Kind::Text { max: 32, pattern: None },
+            "Memory limit as Docker reads it, e.g. 32g, 8GB, 512m, 16GiB, 1.5g (0: no limit)",
         ),
-        Param::opt("cpu", Kind::Positive { max: 1024.0 }, "CPUs (docker --cpus), e.g. 8 or 0.5"),
+        Param::opt("cpu", Kind::Number { min: 0.01, max: 1024.0 }, "CPUs (docker --cpus, at least 0.01), e.g. 8 or 0.5"),
         Param::opt(
             "env",
             Kind::Env,
@@ -58,7 +58,7 @@ pub const DEF: Def = Def {
             "Container name, e.g. train-1",
         ),
         Param::opt("volumes", Kind::Strings { max: 64 }, "Mounts host:container[:ro], e.g. [\"/data:/data:ro\"]"),
-        Param::opt("shmSize", Kind::Text { max: 32, pattern: Some(SIZE_PATTERN) }, "Shared memory size, e.g. 16g"),
+        Param::opt("shmSize", Kind::Text { max: 32, pattern: None }, "Shared memory size as Docker reads it, e.g. 16g"),
         Param::opt("gpuModel", Kind::Text { max: 128, pattern: None }, "Part of the required GPU model name, e.g. A100"),
         Param::opt("minVramMb", Kind::Int { min: 1, max: 10_000_000 }, "Least VRAM per GPU in MB, e.g. 40000"),
         Param::opt(
@@ -70,9 +70,6 @@ pub const DEF: Def = Def {
         Param::opt("dryRun", Kind::Bool, "Plan only; run nothing"),
     ],
 };
-
-/// The sizes Docker reads (`runargs::size`), as a JSON-schema pattern.
-const SIZE_PATTERN: &str = "^[0-9]+(\\.[0-9]+)? ?[bBkKmMgGtTpP]?[iI]?[bB]?$";
 
 /// One try to run the workload on a node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -139,19 +136,16 @@ pub fn parse(args: &Value) -> Result<(Request, Value, bool), Error> {
         Some(m) => {
             let (bytes, plain) = runargs::size("memory", m)?;
             let mb = bytes / 1024.0 / 1024.0;
-            if mb < runargs::MIN_MEMORY_MB {
-                return Err(invalid(format!("memory {m:?} is below Docker's minimum of 6m")));
+            if bytes > 0.0 && mb < runargs::MIN_MEMORY_MB {
+                return Err(invalid(format!("memory {m:?} is below Docker's minimum of 6m (0 means no limit)")));
             }
             run.insert("memory".into(), json!(plain));
-            Some(mb)
+            Some(mb).filter(|mb| *mb > 0.0)
         }
         None => None,
     };
     let cpu = a.number("cpu");
     if let Some(c) = cpu {
-        if c < 0.01 {
-            return Err(invalid(format!("cpu must be at least 0.01 (Docker's smallest --cpus), got {c}")));
-        }
         run.insert("cpu".into(), json!(c));
     }
     if let Some(env) = a.raw("env") {
