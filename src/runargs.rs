@@ -41,7 +41,7 @@ pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
     let suffix = suffix.to_ascii_lowercase();
     let power = match suffix.as_bytes() {
         [] | [b'b'] => 0,
-        [unit, rest @ ..] if matches!(rest, [] | [b'b'] | [b'i', b'b']) => match unit {
+        [unit] | [unit, b'b'] | [unit, b'i', b'b'] => match unit {
             b'k' => 1,
             b'm' => 2,
             b'g' => 3,
