@@ -8,7 +8,7 @@
 use clawbernetes::config::Config;
 use clawbernetes::io::host::{Failure, Host, Level};
 use clawbernetes::io::watch;
-use clawbernetes::node::entry::NodeEntry;
+use clawbernetes::node::entry::{Commands, NodeEntry};
 use clawbernetes::plugin::Plugin;
 use clawbernetes::tools;
 use serde_json::{json, Value};
@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 struct Ready {
-    nodes: Vec<NodeEntry>,
+    nodes: Vec<Rc<NodeEntry>>,
     health: String,
     caps: String,
     list: String,
@@ -26,7 +26,7 @@ struct Ready {
 }
 
 impl Host for Ready {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
         Ok(self.nodes.clone())
     }
     async fn invoke(&self, _node: &str, command: &str, _p: &Value, _t: u64) -> Result<String, Failure> {
@@ -51,23 +51,26 @@ impl Host for Ready {
 }
 
 fn host(n: usize) -> Ready {
-    let commands: Rc<[String]> = include_str!("../tests/fixtures/clawnode/commands-default-build.txt")
+    let names: Vec<String> = include_str!("../tests/fixtures/clawnode/commands-default-build.txt")
         .split_whitespace()
         .map(str::to_owned)
         .collect();
+    let commands = Commands::new(names.clone());
     let caps: Rc<[String]> = ["system", "gpu", "nvidia", "docker", "container"].map(String::from).to_vec().into();
     let nodes = (0..n)
-        .map(|i| NodeEntry {
-            id: format!("{i:064x}"),
-            name: format!("gpu-node-{i:05}"),
-            connected: true,
-            commands: Rc::clone(&commands),
-            pending: Rc::from(Vec::<String>::new()),
-            pending_approval: false,
-            client_id: "node-host".into(),
-            caps: Rc::clone(&caps),
-            platform: "linux x86_64".into(),
-            device_family: String::new(),
+        .map(|i| {
+            Rc::new(NodeEntry {
+                id: format!("{i:064x}"),
+                name: format!("gpu-node-{i:05}"),
+                connected: true,
+                commands: commands.clone(),
+                pending: Commands::default(),
+                pending_approval: false,
+                client_id: "node-host".into(),
+                caps: Rc::clone(&caps),
+                platform: "linux x86_64".into(),
+                device_family: String::new(),
+            })
         })
         .collect();
     let gpus: Vec<Value> = (0..8)
@@ -86,7 +89,7 @@ fn host(n: usize) -> Ready {
             "gpu_count": 8, "uptime_secs": 86400})
         .to_string(),
         caps: json!({"hostname": "gpu-node", "capabilities": ["system", "gpu", "nvidia", "docker", "container"],
-            "commands": commands.iter().take(38).collect::<Vec<_>>(), "container_runtime": "docker", "cpu_count": 96,
+            "commands": names.iter().take(38).collect::<Vec<_>>(), "container_runtime": "docker", "cpu_count": 96,
             "total_memory_mb": 2_063_000, "gpus": (0..8).map(|i| json!({"index": i, "name": "NVIDIA H100 80GB HBM3", "memory_mb": 81559})).collect::<Vec<_>>(),
             "gpu_count": 8, "gpu_total_memory_gb": 637, "labels": {}})
         .to_string(),
@@ -101,16 +104,13 @@ fn host(n: usize) -> Ready {
     }
 }
 
-fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let which = std::env::args().nth(2).unwrap_or_else(|| "all".into());
-    let h = host(n);
-    let p = Plugin::new(Config::default());
+/// The calls measured (callgrind: `--collect-atstart=no --toggle-collect=*measured*`).
+#[inline(never)]
+fn measured(p: &Plugin, h: &Ready, which: &str, n: usize) -> usize {
     let run = |tool: &str, args: Value| {
-        let out = futures_executor::block_on(tools::call(&p, &h, tool, &args)).unwrap();
+        let out = futures_executor::block_on(tools::call(p, h, tool, &args)).unwrap();
         out.details_json.len() + out.text.len()
     };
-    run("claw_fleet_status", json!({})); // warm the facts cache
     let mut bytes = 0;
     for tool in ["claw_fleet_status", "claw_gpu_inventory", "claw_workloads", "claw_multi_invoke"] {
         if which == "all" || which == tool {
@@ -122,8 +122,17 @@ fn main() {
     }
     if which == "all" || which == "tick" {
         let start = std::time::Instant::now();
-        futures_executor::block_on(watch::tick(&p, &h));
+        futures_executor::block_on(watch::tick(p, h));
         eprintln!("tick: {:.1} µs per node", start.elapsed().as_secs_f64() * 1e6 / n as f64);
     }
-    println!("{bytes}");
+    bytes
+}
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let which = std::env::args().nth(2).unwrap_or_else(|| "all".into());
+    let h = host(n);
+    let p = Plugin::new(Config::default());
+    futures_executor::block_on(tools::call(&p, &h, "claw_fleet_status", &json!({}))).unwrap(); // warm the facts cache
+    println!("{}", measured(&p, &h, &which, n));
 }

@@ -161,7 +161,7 @@ pub enum Reach {
 #[derive(Debug, Clone)]
 pub struct Report {
     /// The node as the gateway lists it.
-    pub node: NodeEntry,
+    pub node: Rc<NodeEntry>,
     /// Whether it could be asked at all.
     pub reach: Reach,
     /// Static facts (`node.capabilities`, `gpu.list`).
@@ -180,7 +180,7 @@ pub struct Report {
 
 impl Report {
     /// A report with nothing asked yet.
-    pub fn new(node: NodeEntry, reach: Reach) -> Self {
+    pub fn new(node: Rc<NodeEntry>, reach: Reach) -> Self {
         Self {
             node,
             reach,

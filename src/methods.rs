@@ -9,7 +9,7 @@ use crate::io::host::Host;
 use crate::io::watch;
 use crate::monitor::{Tracked, Transition};
 use crate::plugin::{Plugin, TickStats};
-use crate::tools::{gpu_inventory, workloads};
+use crate::tools::{encode, gpu_inventory, workloads};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -59,11 +59,7 @@ pub fn snapshot(p: &Plugin) -> Result<String, Error> {
         transitions: recent,
         restored_at: p.restored_at.get(),
     };
-    serde_json::to_string(&s).map_err(|e| Error::Internal(format!("cannot encode the snapshot: {e}")))
-}
-
-fn details<T: Serialize>(t: &T) -> Result<String, Error> {
-    serde_json::to_string(t).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))
+    crate::tools::encode(&s)
 }
 
 /// Serves gateway method `name`; the payload as JSON text.
@@ -81,8 +77,8 @@ async fn serve<H: Host>(p: &Plugin, host: &H, name: &str, params: &Value) -> Res
             watch::tick(p, host).await;
             snapshot(p)
         }
-        "clawbernetes.gpu-inventory" => details(&gpu_inventory::run(p, host, params).await?.details),
-        "clawbernetes.workloads" => details(&workloads::run(p, host, params).await?.details),
+        "clawbernetes.gpu-inventory" => encode(&gpu_inventory::run(p, host, params).await?.details),
+        "clawbernetes.workloads" => encode(&workloads::run(p, host, params).await?.details),
         _ => Err(invalid(format!("unknown method {name}"))),
     }
 }

@@ -16,6 +16,7 @@ use crate::io::probe::{probe, Needs};
 use crate::monitor::Monitor;
 use crate::node::entry::{NodeEntry, Standing};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// Keys in the host's plugin state store.
 pub mod keys {
@@ -45,7 +46,7 @@ pub struct TickStats {
 #[derive(Debug, Clone, Default)]
 pub struct Fleet {
     /// Connected clawnodes the plugin can use, by name then id.
-    pub usable: Vec<NodeEntry>,
+    pub usable: Vec<Rc<NodeEntry>>,
     /// Clawnodes it cannot ask (offline, or unusable with the reason), already reported as such.
     pub unusable: Vec<Report>,
 }
@@ -59,7 +60,7 @@ impl Fleet {
     /// Connected clawnodes the plugin cannot use, and why.
     pub fn connected_unusable(&self) -> impl Iterator<Item = (&NodeEntry, &str)> {
         self.unusable.iter().filter_map(|r| match &r.reach {
-            Reach::Unusable(why) => Some((&r.node, why.as_str())),
+            Reach::Unusable(why) => Some((&*r.node, why.as_str())),
             _ => None,
         })
     }
@@ -150,7 +151,7 @@ impl Plugin {
 
     /// Asks `nodes` for `needs` within the bound, brings the record of started containers up
     /// to date with what they list, and assesses each one.
-    pub async fn check<H: Host>(&self, host: &H, nodes: &[NodeEntry], needs: Needs) -> (Vec<Checked>, Stats) {
+    pub async fn check<H: Host>(&self, host: &H, nodes: &[Rc<NodeEntry>], needs: Needs) -> (Vec<Checked>, Stats) {
         let cfg = &self.config;
         let (reports, stats) =
             each_node(host, nodes, &self.limiter, cfg.invoke_timeout_ms, |s| probe(s, &self.facts, needs)).await;

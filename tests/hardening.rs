@@ -798,8 +798,8 @@ struct RawHost {
 }
 
 impl Host for RawHost {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
-        Ok(self.nodes.clone())
+    async fn list_nodes(&self) -> Result<Vec<std::rc::Rc<NodeEntry>>, String> {
+        Ok(self.nodes.iter().cloned().map(std::rc::Rc::new).collect())
     }
 
     async fn invoke(&self, _node: &str, _command: &str, _params: &Value, _timeout: u64) -> Result<String, Failure> {

@@ -140,9 +140,9 @@ fn mixed_fleet() -> FakeHost {
     let mut offline = FakeNode::clawnode("gone-dark");
     offline.entry.connected = false;
     let mut withheld = FakeNode::clawnode("legacy-withheld");
-    withheld.entry.commands = Rc::from(vec!["workload.stop".to_owned()]);
+    withheld.entry.commands = vec!["workload.stop".to_owned()].into();
     let mut pending = FakeNode::clawnode("new-gpu");
-    pending.entry.commands = Rc::from(Vec::<String>::new());
+    pending.entry.commands = Vec::new().into();
     pending.entry.pending_approval = true;
     FakeHost::of(vec![
         FakeNode::clawnode("gpu-01").idle_gpus(),
@@ -250,7 +250,7 @@ fn no_clawnode_is_connected_only_when_none_is() {
         "No clawnode is connected to the gateway."
     );
     let mut withheld = FakeNode::clawnode("gpu-01");
-    withheld.entry.commands = Rc::from(vec!["workload.stop".to_owned()]);
+    withheld.entry.commands = vec!["workload.stop".to_owned()].into();
     let h = FakeHost::of(vec![withheld]);
     let out = h.run(fleet_status::run(&plugin(), &h, &json!({}))).unwrap();
     assert!(
@@ -615,7 +615,7 @@ fn method_errors_carry_the_gateway_codes() {
 #[test]
 fn other_kinds_of_node_are_not_clawnodes() {
     let phone = NodeEntry {
-        commands: Rc::from(vec!["camera.snap".to_owned()]),
+        commands: vec!["camera.snap".to_owned()].into(),
         client_id: "ios".into(),
         caps: Rc::from(vec!["camera".to_owned()]),
         ..common::node("phone")

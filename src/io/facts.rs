@@ -35,7 +35,9 @@ impl Cache {
 
     /// Keeps only the nodes in `ids` (the others left the fleet).
     pub fn retain(&self, ids: &[&str]) {
-        self.by_node.borrow_mut().retain(|k, _| ids.contains(&k.as_str()));
+        let mut by_node = self.by_node.borrow_mut();
+        let keep: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        by_node.retain(|k, _| keep.contains(k.as_str()));
     }
 
     /// The node's facts, fetched through `session` when missing or stale.

@@ -122,7 +122,7 @@ impl Shared<'_> {
 /// One node's conversation during a fan-out.
 pub struct Session<'h, H: Host> {
     host: &'h H,
-    node: &'h NodeEntry,
+    node: &'h Rc<NodeEntry>,
     timeout_ms: u64,
     silent: RefCell<Option<String>>,
     shared: Rc<Shared<'h>>,
@@ -131,13 +131,13 @@ pub struct Session<'h, H: Host> {
 impl<'h, H: Host> Session<'h, H> {
     /// A session with `node` outside any fan-out (one invoke at a time, each with a timer of
     /// its own), within `limiter`.
-    pub fn new(host: &'h H, node: &'h NodeEntry, limiter: &'h Limiter, timeout_ms: u64) -> Self {
+    pub fn new(host: &'h H, node: &'h Rc<NodeEntry>, limiter: &'h Limiter, timeout_ms: u64) -> Self {
         let shared = Rc::new(Shared { limiter, in_flight: Cell::new(0), stats: Cell::default(), dog: None });
         Self { host, node, timeout_ms, silent: RefCell::new(None), shared }
     }
 
     /// The node talked to.
-    pub fn node(&self) -> &'h NodeEntry {
+    pub fn node(&self) -> &'h Rc<NodeEntry> {
         self.node
     }
 
@@ -224,7 +224,7 @@ impl<'h, H: Host> Session<'h, H> {
 /// to the host at every tenth of the fleet.
 pub async fn each_node<'h, H, T, F, Fut>(
     host: &'h H,
-    nodes: &'h [NodeEntry],
+    nodes: &'h [Rc<NodeEntry>],
     limiter: &'h Limiter,
     timeout_ms: u64,
     work: F,

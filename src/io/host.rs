@@ -6,6 +6,7 @@
 
 use crate::node::entry::NodeEntry;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// Why an invoke gave no payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +65,9 @@ pub enum Level {
 /// The host the core runs in. Futures are `!Send`: the core runs on one thread.
 #[allow(async_fn_in_trait)]
 pub trait Host {
-    /// Lists every node the gateway knows, connected or not.
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String>;
+    /// Lists every node the gateway knows, connected or not (entries shared, not copied, by
+    /// every report of a call).
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String>;
     /// Invokes `command` on one node and returns its payload as JSON text (at most
     /// `io::transport::MAX_PAYLOAD_BYTES`); the host enforces `timeout_ms` from the moment the
     /// invoke is sent (the core also gives up a little later, should the host never answer).

@@ -4,7 +4,7 @@
 
 use super::host::FailureKind;
 use crate::json::kind;
-use crate::node::entry::NodeEntry;
+use crate::node::entry::{Commands, NodeEntry};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -43,7 +43,7 @@ pub fn parse_list_text(text: &str) -> Result<Value, String> {
 
 /// Reads a node list (`{nodes:[…]}`) from either transport. Malformed entries are skipped
 /// only when they lack an id; other fields fall back to safe values (not connected, no commands).
-pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
+pub fn parse_node_list(v: &Value) -> Result<Vec<Rc<NodeEntry>>, String> {
     let entries = match v.get("nodes") {
         Some(Value::Array(a)) => a,
         Some(other) => return Err(format!("node list: nodes is {}, expected an array", kind(other))),
@@ -54,16 +54,33 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
     // Nodes of one build declare the same commands: they share one list instead of each
     // holding its own copy of dozens of strings (at fleet scale, megabytes per listing). Only
     // the last few distinct lists are compared, so a fleet of all-different nodes stays linear.
-    let mut lists: Vec<Rc<[String]>> = Vec::new();
-    let mut shared = |v: Option<&Value>| -> Rc<[String]> {
+    let mut lists: Vec<(Vec<String>, Commands)> = Vec::new();
+    let mut shared = |v: Option<&Value>| -> Commands {
         let declared: Vec<&str> =
             v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-        let same = |l: &&Rc<[String]>| l.len() == declared.len() && l.iter().zip(&declared).all(|(a, b)| a == b);
+        let same = |l: &&(Vec<String>, Commands)| {
+            l.0.len() == declared.len() && l.0.iter().zip(&declared).all(|(a, b)| a == b)
+        };
         match lists.iter().rev().take(8).find(same) {
+            Some((_, c)) => c.clone(),
+            None => {
+                let raw: Vec<String> = declared.iter().map(|c| (*c).to_owned()).collect();
+                let c = Commands::new(raw.clone());
+                lists.push((raw, c.clone()));
+                c
+            }
+        }
+    };
+    let mut caps_lists: Vec<Rc<[String]>> = Vec::new();
+    let mut shared_caps = |v: Option<&Value>| -> Rc<[String]> {
+        let tags: Vec<&str> =
+            v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let same = |l: &&Rc<[String]>| l.len() == tags.len() && l.iter().zip(&tags).all(|(a, b)| a == b);
+        match caps_lists.iter().rev().take(8).find(same) {
             Some(l) => Rc::clone(l),
             None => {
-                let l: Rc<[String]> = declared.iter().map(|c| (*c).to_owned()).collect();
-                lists.push(Rc::clone(&l));
+                let l: Rc<[String]> = tags.iter().map(|c| (*c).to_owned()).collect();
+                caps_lists.push(Rc::clone(&l));
                 l
             }
         }
@@ -74,7 +91,7 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
         let text = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
         let name = map.get("displayName").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(id);
         let approval = map.get("approvalState").and_then(Value::as_str).unwrap_or("");
-        out.push(NodeEntry {
+        out.push(Rc::new(NodeEntry {
             id: id.to_owned(),
             name: name.to_owned(),
             connected: map.get("connected").and_then(Value::as_bool).unwrap_or(false),
@@ -82,10 +99,10 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
             pending: shared(map.get("pendingDeclaredCommands")),
             pending_approval: approval.starts_with("pending"),
             client_id: text("clientId"),
-            caps: shared(map.get("caps")),
+            caps: shared_caps(map.get("caps")),
             platform: text("platform"),
             device_family: text("deviceFamily"),
-        });
+        }));
     }
     Ok(out)
 }
@@ -94,13 +111,13 @@ pub fn parse_node_list(v: &Value) -> Result<Vec<NodeEntry>, String> {
 /// and parsing thousands of entries costs more than comparing the text.
 #[derive(Debug, Default)]
 pub struct ListCache {
-    last: RefCell<Option<(String, Vec<NodeEntry>)>>,
+    last: RefCell<Option<(String, Vec<Rc<NodeEntry>>)>>,
 }
 
 impl ListCache {
     /// The nodes of a runtime node list's JSON text, reusing the last parse when the text is
     /// the same.
-    pub fn parse(&self, text: String) -> Result<Vec<NodeEntry>, String> {
+    pub fn parse(&self, text: String) -> Result<Vec<Rc<NodeEntry>>, String> {
         if let Some((last, nodes)) = self.last.borrow().as_ref() {
             if *last == text {
                 return Ok(nodes.clone());

@@ -1,8 +1,7 @@
 //! `node.capabilities`: the static facts of a node (container runtime, CPUs, memory, GPUs).
 
-use super::{each_gpu_once, entries, whole, within, Parsed, MAX_MB};
+use super::{each_gpu_once, entries, whole, within, Parsed, Raw, MAX_MB};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// A GPU as `node.capabilities` lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,16 +70,17 @@ pub struct Capabilities {
     pub gpus: Vec<GpuSpec>,
 }
 
+/// The payload, its GPUs raw (read entry by entry).
 #[derive(Deserialize)]
-struct Wire<'a> {
+struct Wire<G> {
     #[serde(default)]
     container_runtime: Option<String>,
     #[serde(default)]
     capabilities: Option<Vec<String>>,
     cpu_count: u32,
     total_memory_mb: f64,
-    #[serde(borrow, default)]
-    gpus: Option<Vec<&'a RawValue>>,
+    #[serde(default = "Option::default")]
+    gpus: Option<Vec<G>>,
 }
 
 #[derive(Deserialize)]
@@ -94,7 +94,8 @@ struct GpuWire {
 
 /// Parses a `node.capabilities` payload.
 pub fn parse(text: &str) -> Result<Parsed<Capabilities>, String> {
-    let w: Wire = whole("node.capabilities", text)?;
+    // Read once per node and cached: the entry-by-entry path alone is enough.
+    let w: Wire<Raw> = whole("node.capabilities", text)?;
     let mut dropped = Vec::new();
     let gpus = entries("node.capabilities gpus", w.gpus.as_deref().unwrap_or(&[]), &mut dropped, |g: GpuWire| {
         Ok(GpuSpec {

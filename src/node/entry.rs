@@ -10,6 +10,41 @@ pub const CLAWNODE_MARKERS: [&str; 2] = ["node.health", "node.capabilities"];
 /// The commands the tools and the monitor read; a clawnode without any of them is unusable.
 pub const READS: [&str; 5] = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list"];
 
+/// A node's command list, sorted once so [`Commands::has`] is a binary search; shared
+/// (reference-counted) between the nodes of one build.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Commands(Rc<[String]>);
+
+impl Commands {
+    /// The set of `names`.
+    pub fn new(mut names: Vec<String>) -> Self {
+        names.sort_unstable();
+        names.dedup();
+        Self(names.into())
+    }
+
+    /// Whether `command` is in the set.
+    pub fn has(&self, command: &str) -> bool {
+        self.0.binary_search_by(|c| c.as_str().cmp(command)).is_ok()
+    }
+
+    /// How many commands.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<String>> for Commands {
+    fn from(names: Vec<String>) -> Self {
+        Self::new(names)
+    }
+}
+
 /// A node-list entry, with the fields the plugin reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeEntry {
@@ -19,10 +54,10 @@ pub struct NodeEntry {
     pub name: String,
     /// Whether the node holds a live connection now.
     pub connected: bool,
-    /// Commands the gateway lets the plugin invoke now (shared between nodes of one build).
-    pub commands: Rc<[String]>,
+    /// Commands the gateway lets the plugin invoke now.
+    pub commands: Commands,
     /// Commands of a surface waiting for an operator's approval (`pendingDeclaredCommands`).
-    pub pending: Rc<[String]>,
+    pub pending: Commands,
     /// `approvalState` starts with `pending` (`pending-approval`, `pending-reapproval`).
     pub pending_approval: bool,
     /// `clientId` (`node-host` for a clawnode).
@@ -51,7 +86,7 @@ pub enum Standing {
 impl NodeEntry {
     /// Whether the node declares `command` (and the gateway lets it through).
     pub fn declares(&self, command: &str) -> bool {
-        self.commands.iter().any(|c| c == command)
+        self.commands.has(command)
     }
 
     /// Whether `key` names this node exactly: its id, or its display name in any case.
@@ -68,7 +103,7 @@ impl NodeEntry {
     /// connected as clawnode's client (`node-host` with the `container` capability) even if the
     /// gateway withholds every command from it.
     pub fn is_clawnode(&self) -> bool {
-        let has = |list: &[String]| CLAWNODE_MARKERS.iter().all(|m| list.iter().any(|c| c == m));
+        let has = |list: &Commands| CLAWNODE_MARKERS.iter().all(|m| list.has(m));
         has(&self.commands)
             || has(&self.pending)
             || (self.client_id == "node-host" && self.caps.iter().any(|c| c == "container"))

@@ -2,9 +2,8 @@
 //! are doing. clawnode turns an unreadable reading (`[N/A]`, `[Not Supported]`, MIG mode) into
 //! 0 for integers and `null` for power.
 
-use super::{each_gpu_once, entries, whole, within, Parsed, MAX_MB};
+use super::{checked, each_gpu_once, entries, fast, whole, within, Obj, Parsed, Raw, MAX_MB};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// A GPU as `gpu.list` describes it (read once when clawnode starts).
 #[derive(Debug, Clone, PartialEq)]
@@ -59,10 +58,10 @@ impl Metric {
     }
 }
 
+/// The payload, its GPUs read as `G` (in one pass) or raw (entry by entry).
 #[derive(Deserialize)]
-struct ListWire<'a> {
-    #[serde(borrow)]
-    gpus: Vec<&'a RawValue>,
+struct ListWire<G> {
+    gpus: Vec<G>,
 }
 
 #[derive(Deserialize)]
@@ -76,26 +75,31 @@ struct GpuWire {
     memory_total_mb: Option<f64>,
 }
 
+fn gpu(g: GpuWire) -> Result<Gpu, String> {
+    Ok(Gpu {
+        index: g.index,
+        name: g.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "unknown GPU".to_owned()),
+        uuid: g.uuid.unwrap_or_default(),
+        memory_total_mb: within("memory_total_mb", g.memory_total_mb.unwrap_or(0.0), 0.0, MAX_MB)?,
+    })
+}
+
 /// Parses a `gpu.list` payload (`{count, gpus[], total_memory_gb}`).
 pub fn parse_list(text: &str) -> Result<Parsed<Vec<Gpu>>, String> {
-    let w: ListWire = whole("gpu.list", text)?;
+    const GPUS: &str = "gpu.list gpus";
     let mut dropped = Vec::new();
-    let value = entries("gpu.list gpus", &w.gpus, &mut dropped, |g: GpuWire| {
-        Ok(Gpu {
-            index: g.index,
-            name: g.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "unknown GPU".to_owned()),
-            uuid: g.uuid.unwrap_or_default(),
-            memory_total_mb: within("memory_total_mb", g.memory_total_mb.unwrap_or(0.0), 0.0, MAX_MB)?,
-        })
-    });
+    let value = match fast::<ListWire<Obj<GpuWire>>>(text) {
+        Some(w) => checked(GPUS, w.gpus, &mut dropped, |g| gpu(g.0)),
+        None => entries(GPUS, &whole::<ListWire<Raw>>("gpu.list", text)?.gpus, &mut dropped, gpu),
+    };
     let value = each_gpu_once("gpu.list gpus", value, |g| g.index, &mut dropped);
     Ok(Parsed { value, dropped })
 }
 
+/// The payload, its metrics read as `M` (in one pass) or raw (entry by entry).
 #[derive(Deserialize)]
-struct MetricsWire<'a> {
-    #[serde(borrow)]
-    metrics: Vec<&'a RawValue>,
+struct MetricsWire<M> {
+    metrics: Vec<M>,
 }
 
 #[derive(Deserialize)]
@@ -135,9 +139,12 @@ fn metric(m: MetricWire) -> Result<Metric, String> {
 /// Parses a `gpu.metrics` payload (`{count, metrics[]}`); a GPU whose entry is dropped is
 /// simply not reported, and so counts as unknown, never as free.
 pub fn parse_metrics(text: &str) -> Result<Parsed<Vec<Metric>>, String> {
-    let w: MetricsWire = whole("gpu.metrics", text)?;
+    const METRICS: &str = "gpu.metrics metrics";
     let mut dropped = Vec::new();
-    let mut value: Vec<Metric> = entries("gpu.metrics metrics", &w.metrics, &mut dropped, metric);
+    let mut value: Vec<Metric> = match fast::<MetricsWire<Obj<MetricWire>>>(text) {
+        Some(w) => checked(METRICS, w.metrics, &mut dropped, |m| metric(m.0)),
+        None => entries(METRICS, &whole::<MetricsWire<Raw>>("gpu.metrics", text)?.metrics, &mut dropped, metric),
+    };
     // A GPU reported twice cannot be read either way: keep neither.
     let mut dup: Vec<u32> = Vec::new();
     for (i, m) in value.iter().enumerate() {

@@ -1,9 +1,8 @@
 //! `node.health`: memory, disks, load and CPU count of one node (sysinfo and `/proc` on the
 //! node; memory figures are the host's, not a cgroup's).
 
-use super::{entries, whole, within, Parsed, MAX_BYTES, MAX_MB};
+use super::{checked, entries, fast, whole, within, Obj, Parsed, Raw, MAX_BYTES, MAX_MB};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// One host filesystem.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,13 +74,14 @@ pub fn is_container_mount(mount: &str) -> bool {
         || mount.ends_with("/merged")
 }
 
+/// The payload, its disks read as `D` (in one pass) or raw (entry by entry).
 #[derive(Deserialize)]
-struct Wire<'a> {
+struct Wire<D> {
     cpu_count: u32,
-    load_average: Load,
-    memory: Memory,
-    #[serde(borrow, default)]
-    disks: Option<Vec<&'a RawValue>>,
+    load_average: Obj<Load>,
+    memory: Obj<Memory>,
+    #[serde(default = "Option::default")]
+    disks: Option<Vec<D>>,
     #[serde(default)]
     gpu_count: Option<u32>,
 }
@@ -129,37 +129,41 @@ fn disk(d: DiskWire) -> Result<Disk, String> {
 
 /// Parses a `node.health` payload.
 pub fn parse(text: &str) -> Result<Parsed<Health>, String> {
-    let w: Wire = whole("node.health", text)?;
-    fields(w).map_err(|e| format!("node.health: {e}"))
+    let mut dropped = Vec::new();
+    const DISKS: &str = "node.health disks";
+    let (base, disks) = match fast::<Wire<Obj<DiskWire>>>(text) {
+        Some(mut w) => (base(&w), checked(DISKS, w.disks.take().unwrap_or_default(), &mut dropped, |d| disk(d.0))),
+        None => {
+            let mut w: Wire<Raw> = whole("node.health", text)?;
+            (base(&w), entries(DISKS, &w.disks.take().unwrap_or_default(), &mut dropped, disk))
+        }
+    };
+    let mut health = base.map_err(|e| format!("node.health: {e}"))?;
+    health.disks = host_disks(disks);
+    Ok(Parsed { value: health, dropped })
 }
 
-fn fields(w: Wire) -> Result<Parsed<Health>, String> {
-    let total = within("memory.total_mb", w.memory.total_mb, 0.0, MAX_MB)?;
-    let available = match (w.memory.available_mb, w.memory.used_mb) {
+/// Everything but the disks.
+fn base<D>(w: &Wire<D>) -> Result<Health, String> {
+    let total = within("memory.total_mb", w.memory.0.total_mb, 0.0, MAX_MB)?;
+    let available = match (w.memory.0.available_mb, w.memory.0.used_mb) {
         (Some(a), _) => within("memory.available_mb", a, 0.0, total)?,
         (None, Some(u)) => total - within("memory.used_mb", u, 0.0, total)?,
         (None, None) => return Err("memory.available_mb: missing".to_owned()),
     };
-    let mut load = [0.0; 3];
-    for (slot, (name, v)) in load.iter_mut().zip([
-        ("one", w.load_average.one),
-        ("five", w.load_average.five),
-        ("fifteen", w.load_average.fifteen),
-    ]) {
-        *slot = within(&format!("load_average.{name}"), v, 0.0, 1e6)?;
-    }
-    let mut dropped = Vec::new();
-    let all = entries("node.health disks", w.disks.as_deref().unwrap_or(&[]), &mut dropped, disk);
-    Ok(Parsed {
-        value: Health {
-            cpu_count: w.cpu_count,
-            load,
-            memory_total_mb: total,
-            memory_available_mb: available,
-            gpu_count: w.gpu_count,
-            disks: host_disks(all),
-        },
-        dropped,
+    let l = &w.load_average.0;
+    let load = [
+        within("load_average.one", l.one, 0.0, 1e6)?,
+        within("load_average.five", l.five, 0.0, 1e6)?,
+        within("load_average.fifteen", l.fifteen, 0.0, 1e6)?,
+    ];
+    Ok(Health {
+        cpu_count: w.cpu_count,
+        load,
+        memory_total_mb: total,
+        memory_available_mb: available,
+        gpu_count: w.gpu_count,
+        disks: Vec::new(),
     })
 }
 
@@ -218,6 +222,17 @@ mod tests {
         assert_eq!(p.value.disk_holding("/var/lib/docker").map(|d| d.mount.as_str()), Some("/"));
         assert_eq!(p.value.disk_holding("/data/x").map(|d| d.mount.as_str()), Some("/data"));
         assert_eq!(p.value.disk_holding("/database").map(|d| d.mount.as_str()), Some("/"));
+    }
+
+    #[test]
+    fn arrays_never_pass_for_objects() {
+        let p = health(r#"[{"mount":"/","total_bytes":100,"available_bytes":30}, ["/x", 100, 30]]"#);
+        assert_eq!(p.value.disks.len(), 1);
+        assert_eq!(p.dropped, ["node.health disks[1]: expected an object, got an array"]);
+        assert_eq!(
+            parse(r#"{"cpu_count":4,"load_average":[1,2,3],"memory":{"total_mb":10,"available_mb":5}}"#).unwrap_err(),
+            "node.health: load_average: invalid type: sequence, expected an object"
+        );
     }
 
     #[test]

@@ -80,11 +80,64 @@ pub(crate) fn whole<'a, W: Deserialize<'a>>(command: &str, text: &'a str) -> Res
     out.map_err(|e| format!("{command}: {e}"))
 }
 
+/// Reads a payload in one pass, its lists' entries straight into their item types: what every
+/// well-formed payload takes. `None` when that fails anywhere; the parser then reads the
+/// payload again with raw list entries ([`whole`], [`entries`]), so one malformed entry is
+/// dropped and named while the rest is kept.
+pub(crate) fn fast<'a, W: Deserialize<'a>>(text: &'a str) -> Option<W> {
+    if not_an_object(text).is_some() {
+        return None;
+    }
+    serde_json::from_str(text).ok()
+}
+
+/// A JSON object read as `W`, refusing anything else: serde reads a struct from an array as
+/// well (positionally), which a node's answer must not get away with.
+#[derive(Debug)]
+pub(crate) struct Obj<W>(pub W);
+
+impl<'de, W: Deserialize<'de>> Deserialize<'de> for Obj<W> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<W>(std::marker::PhantomData<W>);
+        impl<'de, W: Deserialize<'de>> serde::de::Visitor<'de> for Visit<W> {
+            type Value = W;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<W, A::Error> {
+                W::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData)).map(Obj)
+    }
+}
+
+/// A list entry as read in the second pass: its raw JSON text.
+pub(crate) type Raw = Box<RawValue>;
+
+/// Checks entries read in one pass with `check`, keeping the good ones in order and describing
+/// the others (`node.health disks[1]: …`), as [`entries`] does for raw ones.
+pub(crate) fn checked<W, T>(
+    field: &str,
+    items: Vec<W>,
+    dropped: &mut Vec<String>,
+    check: impl Fn(W) -> Result<T, String>,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, w) in items.into_iter().enumerate() {
+        match check(w) {
+            Ok(t) => out.push(t),
+            Err(e) => dropped.push(format!("{field}[{i}]: {e}")),
+        }
+    }
+    out
+}
+
 /// Parses each raw entry of the list `field` with `check`, keeping the good ones in order and
 /// describing the dropped ones (`node.health disks[1]: …`).
 pub(crate) fn entries<W: DeserializeOwned, T>(
     field: &str,
-    raw: &[&RawValue],
+    raw: &[Raw],
     dropped: &mut Vec<String>,
     check: impl Fn(W) -> Result<T, String>,
 ) -> Vec<T> {

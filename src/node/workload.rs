@@ -2,9 +2,8 @@
 //! send — the CLI shape (`docker|podman ps -a` with the runtime's status text) and the
 //! docker-feature shape (a `state` word, `createdAt`, `workloadId`, no status text).
 
-use super::{entries, whole, Parsed};
+use super::{checked, entries, fast, whole, Obj, Parsed, Raw};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// A container's state, in Docker's words (`docker inspect .State.Status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -172,10 +171,10 @@ fn state_word(word: &str) -> State {
     }
 }
 
+/// The payload, its containers read as `C` (in one pass) or raw (entry by entry).
 #[derive(Deserialize)]
-struct ListWire<'a> {
-    #[serde(borrow)]
-    workloads: Vec<&'a RawValue>,
+struct ListWire<C> {
+    workloads: Vec<C>,
 }
 
 #[derive(Deserialize)]
@@ -217,9 +216,12 @@ fn container(w: ContainerWire) -> Result<Container, String> {
 
 /// Parses a `workload.list` payload (`{count, workloads[], runtime}`).
 pub fn parse_list(text: &str) -> Result<Parsed<Vec<Container>>, String> {
-    let w: ListWire = whole("workload.list", text)?;
+    const WORKLOADS: &str = "workload.list workloads";
     let mut dropped = Vec::new();
-    let value = entries("workload.list workloads", &w.workloads, &mut dropped, container);
+    let value = match fast::<ListWire<Obj<ContainerWire>>>(text) {
+        Some(w) => checked(WORKLOADS, w.workloads, &mut dropped, |c| container(c.0)),
+        None => entries(WORKLOADS, &whole::<ListWire<Raw>>("workload.list", text)?.workloads, &mut dropped, container),
+    };
     Ok(Parsed { value, dropped })
 }
 

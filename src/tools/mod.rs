@@ -15,6 +15,7 @@ use crate::node::entry::NodeEntry;
 use crate::plugin::{Fleet, Plugin};
 use serde::Serialize;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// Every tool, in the order they are registered.
 pub const TOOLS: [&args::Def; 5] =
@@ -42,9 +43,7 @@ pub struct Output {
 impl Output {
     /// Serialises a typed reply.
     pub fn of<T: Serialize>(r: Reply<T>) -> Result<Self, Error> {
-        let details_json =
-            serde_json::to_string(&r.details).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))?;
-        Ok(Self { text: r.text, details_json })
+        Ok(Self { text: r.text, details_json: encode(&r.details)? })
     }
 
     /// The result as a tool returns it: `{content: [{type: "text", text}], details}`.
@@ -53,6 +52,17 @@ impl Output {
         format!(r#"{{"content":[{{"type":"text","text":{text}}}],"details":{}}}"#, self.details_json)
     }
 }
+
+/// Serialises a result once, into a buffer sized for it up front (at fleet scale the details
+/// are megabytes, and growing the buffer step by step copies them again and again).
+pub fn encode<T: Serialize>(t: &T) -> Result<String, Error> {
+    let mut buf = Vec::with_capacity(ENCODE_START_BYTES);
+    serde_json::to_writer(&mut buf, t).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))?;
+    String::from_utf8(buf).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))
+}
+
+/// The first buffer `encode` writes into.
+const ENCODE_START_BYTES: usize = 64 * 1024;
 
 /// Runs tool `name` with `args`. An `Err` fails the call as a whole; its text says what to fix.
 pub async fn call<H: Host>(p: &Plugin, host: &H, name: &str, args: &Value) -> Result<Output, Error> {
@@ -80,9 +90,9 @@ pub(crate) async fn fleet<H: Host>(p: &Plugin, host: &H) -> Result<Fleet, Error>
 
 /// The usable clawnodes that `key` names: its id, or its display name in any case — every
 /// node that carries the name, since display names are not unique; all when `None`.
-pub(crate) fn select(fleet: &Fleet, key: Option<&str>, field: &str) -> Result<Vec<NodeEntry>, Error> {
+pub(crate) fn select(fleet: &Fleet, key: Option<&str>, field: &str) -> Result<Vec<Rc<NodeEntry>>, Error> {
     let Some(key) = key else { return Ok(fleet.usable.clone()) };
-    let picked: Vec<NodeEntry> = fleet.usable.iter().filter(|n| n.is(key)).cloned().collect();
+    let picked: Vec<Rc<NodeEntry>> = fleet.usable.iter().filter(|n| n.is(key)).cloned().collect();
     if picked.is_empty() {
         return Err(unknown_node(fleet, field, key));
     }
@@ -91,7 +101,7 @@ pub(crate) fn select(fleet: &Fleet, key: Option<&str>, field: &str) -> Result<Ve
 
 /// The one usable clawnode `key` names; a display name several nodes share is refused with
 /// their ids.
-pub(crate) fn select_one(fleet: &Fleet, key: &str, field: &str) -> Result<NodeEntry, Error> {
+pub(crate) fn select_one(fleet: &Fleet, key: &str, field: &str) -> Result<Rc<NodeEntry>, Error> {
     let mut picked = select(fleet, Some(key), field)?;
     if picked.len() > 1 {
         let ids: Vec<String> = picked.iter().map(|n| format!("{:?}", n.id)).collect();

@@ -13,6 +13,7 @@ use crate::redact::redact;
 use crate::summary::{cut, Text};
 use serde::Serialize;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// The tool.
 pub const DEF: Def = Def {
@@ -119,9 +120,9 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
         return Err(no_nodes(&f));
     }
     let mut shared_names = Vec::new();
-    let targets: Vec<NodeEntry> = match &keys {
+    let targets: Vec<Rc<NodeEntry>> = match &keys {
         Some(keys) => {
-            let mut picked: Vec<NodeEntry> = Vec::new();
+            let mut picked: Vec<Rc<NodeEntry>> = Vec::new();
             for k in keys {
                 let matched = select(&f, Some(k), "nodes")?;
                 if matched.len() > 1 {

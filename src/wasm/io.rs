@@ -177,7 +177,7 @@ impl CallHost {
 }
 
 impl Host for CallHost {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
         let listed = match &self.io.route {
             Route::Runtime { list, .. } => {
                 let v = call(list, &[]).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;

@@ -60,7 +60,7 @@ pub fn node(name: &str) -> NodeEntry {
         name: name.to_owned(),
         connected: true,
         commands: clawnode_commands().into(),
-        pending: Rc::from(Vec::<String>::new()),
+        pending: Vec::new().into(),
         pending_approval: false,
         client_id: "node-host".to_owned(),
         caps: ["system", "gpu", "nvidia", "docker", "container"].map(String::from).to_vec().into(),
@@ -251,8 +251,8 @@ impl Future for YieldOnce {
 }
 
 impl Host for FakeHost {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
-        Ok(self.nodes.clone())
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
+        Ok(self.nodes.iter().cloned().map(Rc::new).collect())
     }
 
     async fn invoke(&self, node_id: &str, command: &str, params: &Value, _timeout_ms: u64) -> Result<String, Failure> {

@@ -191,7 +191,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
         return Err(no_nodes(&f));
     }
     if let Some(k) = &req.prefer_node {
-        req.prefer_node = Some(select_one(&f, k, "preferNode")?.id);
+        req.prefer_node = Some(select_one(&f, k, "preferNode")?.id.clone());
     }
     // The whole check, whatever the request: a node's verdict does not depend on what was asked.
     let (checked, _) = p.check(host, &f.usable, Needs::ALL).await;
