@@ -47,9 +47,13 @@ pub struct Transition {
 }
 
 impl Transition {
-    /// Whether this is a change for the worse (logged as a warning).
+    /// Whether this is a change for the worse (logged as a warning): a first sight in any state
+    /// but healthy, a move up the attention order, or leaving the fleet (gone is last in the
+    /// attention order only because it is no longer part of the fleet; alerts rank it with
+    /// offline).
     pub fn is_worse(&self) -> bool {
-        self.to != State::Healthy && self.from.is_none_or(|f| self.to.attention() < f.attention())
+        self.to != State::Healthy
+            && (self.to == State::Gone || self.from.is_none_or(|f| self.to.attention() < f.attention()))
     }
 }
 

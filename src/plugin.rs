@@ -149,12 +149,19 @@ impl Plugin {
         Ok(f)
     }
 
-    /// Asks `nodes` for `needs` within the bound, brings the record of started containers up
-    /// to date with what they list, and assesses each one.
+    /// Asks `nodes` for `needs` within the bound (and nodes holding GPUs for their containers),
+    /// brings the record of started containers up to date with what they list, and assesses
+    /// each one.
     pub async fn check<H: Host>(&self, host: &H, nodes: &[Rc<NodeEntry>], needs: Needs) -> (Vec<Checked>, Stats) {
         let cfg = &self.config;
-        let (reports, stats) =
-            each_node(host, nodes, &self.limiter, cfg.invoke_timeout_ms, |s| probe(s, &self.facts, needs)).await;
+        // A GPU given to a container the plugin started is released when the container exits,
+        // which only workload.list shows: a check that reads GPU states also lists the
+        // containers of nodes with a hold, so no call shows a GPU held by a container gone.
+        let (reports, stats) = each_node(host, nodes, &self.limiter, cfg.invoke_timeout_ms, |s| {
+            let held = needs.metrics && !needs.containers && self.holds.borrow().any_on(&s.node().id);
+            probe(s, &self.facts, if held { Needs { containers: true, ..needs } } else { needs })
+        })
+        .await;
         let mut changed = false;
         {
             let mut holds = self.holds.borrow_mut();

@@ -1,6 +1,11 @@
 //! The `content` text of a tool result: short, most important facts first, and bounded in
 //! size whatever the fleet size.
 
+use std::borrow::Cow;
+
+/// What ends a text that was cut.
+const ELLIPSIS: &str = "…";
+
 /// Most bytes of text a tool returns in `content`.
 pub const MAX_TEXT_BYTES: usize = 3500;
 /// Most list lines shown before "…and N more".
@@ -25,7 +30,7 @@ impl Text {
         if room == 0 {
             return;
         }
-        self.out.push_str(cut(s, room));
+        self.out.push_str(&cut(s, room));
         self.out.push('\n');
     }
 
@@ -61,16 +66,23 @@ impl Text {
     }
 }
 
-/// `s` cut to at most `max` bytes on a character boundary, with "…" when cut.
-pub fn cut(s: &str, max: usize) -> &str {
+/// `s` cut to at most `max` bytes on a character boundary, ending in "…" when cut (when
+/// `max` leaves room for it).
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
     if s.len() <= max {
-        return s;
+        return Cow::Borrowed(s);
     }
-    let mut end = max.saturating_sub(3);
+    let room = if max >= ELLIPSIS.len() { max - ELLIPSIS.len() } else { max };
+    let mut end = room;
     while end > 0 && !s.is_char_boundary(end) {
         end -= 1;
     }
-    s.get(..end).unwrap_or("")
+    let kept = s.get(..end).unwrap_or("");
+    if max >= ELLIPSIS.len() {
+        Cow::Owned(format!("{kept}{ELLIPSIS}"))
+    } else {
+        Cow::Borrowed(kept)
+    }
 }
 
 /// `n` MB shown as GB with no decimals when large.
@@ -98,5 +110,16 @@ mod tests {
         let s = t.finish();
         assert!(s.len() <= MAX_TEXT_BYTES, "{}", s.len());
         assert!(s.ends_with("…and 985 more"));
+    }
+
+    #[test]
+    fn a_cut_text_says_so_and_stays_within_its_bytes() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdef", 5), "ab…");
+        assert_eq!(cut("naïve text", 6), "na…");
+        assert_eq!(cut("abcdef", 2), "ab");
+        for max in 0..12 {
+            assert!(cut("naïve text", max).len() <= max, "{max}");
+        }
     }
 }

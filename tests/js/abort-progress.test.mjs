@@ -15,7 +15,8 @@ test("abort mid-fan-out rejects with the core's 'aborted' message and no invoke 
     ctl.abort();
   }, 100);
   await assert.rejects(host.callTool("claw_fleet_status", {}, { signal: ctl.signal }), {
-    message: "aborted: the call was cancelled before all nodes answered",
+    message: "claw_fleet_status: aborted: the call was cancelled before all nodes answered",
+    code: "UNAVAILABLE",
   });
   await sleep(150);
   assert.deepEqual(fleet.takeLog(), [], "nothing sent after the abort");
@@ -32,7 +33,8 @@ test("abort during claw_multi_invoke stops the fan-out with the same message", a
   const ctl = new AbortController();
   setTimeout(() => ctl.abort(), 60);
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "node.health" }, { signal: ctl.signal }), {
-    message: "aborted: the call was cancelled before all nodes answered",
+    message: "claw_multi_invoke: aborted: the call was cancelled before all nodes answered",
+    code: "UNAVAILABLE",
   });
   const sent = fleet.takeLog().filter((e) => e.op === "invoke").length;
   assert.ok(sent <= 9, `sent ${sent} invokes, at most three rounds of three before the abort`);
@@ -41,7 +43,10 @@ test("abort during claw_multi_invoke stops the fan-out with the same message", a
 test("an already-aborted signal sends nothing", async () => {
   const fleet = fleetOf(makeNodes(5));
   const host = load({ fleet });
-  await assert.rejects(host.callTool("claw_gpu_inventory", {}, { signal: AbortSignal.abort() }), { message: "aborted: the call was cancelled before all nodes answered" });
+  await assert.rejects(host.callTool("claw_gpu_inventory", {}, { signal: AbortSignal.abort() }), {
+    message: "claw_gpu_inventory: aborted: the call was cancelled before all nodes answered",
+    code: "UNAVAILABLE",
+  });
   assert.deepEqual(fleet.takeLog().filter((e) => e.op === "invoke"), []);
 });
 

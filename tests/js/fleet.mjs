@@ -75,17 +75,27 @@ const DOCKER_STATES = [
   { containerId: "b00000000004", image: "redis:7", name: "cache", status: "Restarting (1) 4 seconds ago" },
   { containerId: "b00000000005", image: "redis:7", name: "cache-old", status: "Up 3 hours (Paused)" },
   { containerId: "b00000000006", image: "busybox:1.36", name: "gone", status: "Dead" },
+  { containerId: "b00000000007", image: "nginx:1.27", name: "web", status: "Up 2 hours (unhealthy)" },
+  { containerId: "b00000000008", image: "nginx:1.27", name: "api", status: "Up 10 minutes (healthy)" },
+  { containerId: "b00000000009", image: "busybox:1.36", name: "old-job", status: "Removal In Progress" },
 ];
 export const B_WORKLOADS = DOCKER_STATES;
 
 /**
  * The fixture fleet:
  * - gpu-a: answers every command with the fixtures as they are (2× H100, GPU 0 busy, GPU 1 idle);
- * - cpu-b: no GPUs, 16 CPUs / 64300 MB, six containers in every Docker state;
+ * - cpu-b: no GPUs, 16 CPUs / 64300 MB, nine containers in every Docker state, one failing its
+ *   health check and one in a restart loop → degraded;
  * - hot-c: 2× A100, GPU 0 at 93 °C (critical) → unhealthy; GPU 1 idle;
  * - disk-d: the fixtures with the root disk 97% full (critical, 8.1 GB free) → unhealthy;
- * - dead-e: every invoke fails with COMMAND_ERROR "simulated failure" → unreachable;
- * - phone-1 (no clawnode commands), off-1 (disconnected) and wait-1 (pending approval) do not count.
+ * - dead-e: every invoke fails with COMMAND_ERROR "simulated failure": it answers, but its health
+ *   cannot be read → unhealthy;
+ * - off-1: a clawnode that is listed but not connected → offline;
+ * - wait-1: a clawnode waiting for approval: node.list shows it with caps [] and commands [], and
+ *   shows its pending commands only to callers holding operator.admin or operator.pairing, so the
+ *   plugin sees it (unusable, with how to approve it) only for such callers;
+ * - phone-1: an iPhone node (client openclaw-ios), not a clawnode: never counted.
+ * Nodes are today's clawnodes (protocol 3, platform "linux x86_64") unless said otherwise.
  */
 export function fixtureNodes() {
   const failing = new Proxy({}, { get: () => ({ error: { code: "COMMAND_ERROR", message: "simulated failure" } }), has: () => true });
@@ -130,7 +140,16 @@ export function fixtureNodes() {
       },
     },
     { nodeId: ID.e, displayName: "dead-e", answers: failing },
-    { nodeId: ID.phone, displayName: "phone-1", platform: "ios", commands: ["system.notify", "camera.snap", "location.get"] },
+    {
+      nodeId: ID.phone,
+      displayName: "phone-1",
+      clientId: "openclaw-ios",
+      platform: "ios",
+      protocol: 4,
+      deviceFamily: "iPhone",
+      caps: ["camera", "location"],
+      commands: ["system.notify", "camera.snap", "location.get"],
+    },
     { nodeId: ID.off, displayName: "off-1", connected: false },
     { nodeId: ID.pending, displayName: "wait-1", approvalState: "pending-approval" },
   ];

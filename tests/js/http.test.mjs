@@ -51,6 +51,11 @@ after(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
 const httpConfig = (url, extra = {}) => ({ transport: "http", gatewayUrl: url, gatewayToken: TOKEN, ...extra });
 // Fixture fleet without dead-e: a failing node looks different over HTTP (see below).
 const nodesNoE = () => fixtureNodes().filter((n) => n.displayName !== "dead-e");
+// The stand-in answers the nodes tool's status with fleet.list(), the node list as a caller holding
+// every operator scope sees it (the gateway token): pending surfaces included. The runtime side of
+// a comparison is given the same scopes.
+const ADMIN = ["operator.admin"];
+const counts = (o) => ({ total: 0, healthy: 0, degraded: 0, unhealthy: 0, unreachable: 0, offline: 0, unusable: 0, ...o });
 
 function assertNoToken(host, ...values) {
   for (const l of host.logs) assert.equal(l.msg.includes(TOKEN), false, l.msg);
@@ -61,14 +66,14 @@ function assertNoToken(host, ...values) {
 test("http transport: the three read tools give the same details and content as the runtime transport", async () => {
   const gw = await gateway(fleetOf(nodesNoE()));
   const viaHttp = load({ fleet: fleetOf(nodesNoE()), pluginConfig: httpConfig(gw.url), runtime: false });
-  const viaRuntime = load({ fleet: fleetOf(nodesNoE()) });
+  const viaRuntime = load({ fleet: fleetOf(nodesNoE()), scopes: ADMIN });
   for (const [tool, args] of [["claw_fleet_status", {}], ["claw_gpu_inventory", {}], ["claw_workloads", {}], ["claw_gpu_inventory", { nodeId: "hot-c" }]]) {
     const a = await viaHttp.callTool(tool, args);
     const b = await viaRuntime.callTool(tool, args);
     assert.deepEqual(a, b, tool);
   }
   const status = await viaHttp.callTool("claw_fleet_status");
-  assert.deepEqual(status.details.nodes, { total: 4, healthy: 2, degraded: 0, unhealthy: 2, unreachable: 0 });
+  assert.deepEqual(status.details.nodes, counts({ total: 6, healthy: 1, degraded: 1, unhealthy: 2, offline: 1, unusable: 1 }));
   assertNoToken(viaHttp, status);
 });
 
@@ -94,11 +99,15 @@ test("http transport: a real deploy sends workload.run params as JSON text and p
   assert.deepEqual(run.map((q) => JSON.parse(q.body.args.invokeParamsJson)), [{ command: ["python", "train.py"], env: ["EPOCHS=3"], gpus: 1, image: "pytorch/pytorch:2.0" }]);
 });
 
-test("http transport: a node whose invokes fail is unreachable with the gateway's sanitised 500 text", async () => {
+// The gateway turns a node's error into HTTP 500 tool_error with the text sanitised: the node
+// answered, so it is alive, and its health cannot be read.
+test("http transport: a node whose invokes fail is unhealthy with the gateway's sanitised 500 text", async () => {
   const gw = await gateway(fleetOf(fixtureNodes()));
   const { details } = await load({ fleet: fleetOf([]), pluginConfig: httpConfig(gw.url), runtime: false }).callTool("claw_fleet_status");
-  assert.deepEqual(details.failedNodes, [{ nodeId: "e".repeat(64), nodeName: "dead-e", error: "node.capabilities: gateway error (HTTP 500 tool_error): tool execution failed" }]);
-  assert.deepEqual(details.nodes, { total: 5, healthy: 2, degraded: 0, unhealthy: 2, unreachable: 1 });
+  const error = "node.capabilities: gateway error (HTTP 500 tool_error): tool execution failed";
+  assert.deepEqual(details.failedNodes, [{ nodeId: "e".repeat(64), nodeName: "dead-e", error }]);
+  assert.deepEqual(details.nodeDetails[0].reason, `cannot read the node's health: ${error}`);
+  assert.deepEqual(details.nodes, counts({ total: 7, healthy: 1, degraded: 1, unhealthy: 3, offline: 1, unusable: 1 }));
 });
 
 test("http transport failures: 401, 404, 500, non-JSON body and each with its exact text, then recovers", async () => {
@@ -117,7 +126,7 @@ test("http transport failures: 401, 404, 500, non-JSON body and each with its ex
   await expect(500, "claw_fleet_status: gateway error (HTTP 500 tool_error): tool execution failed");
   await expect("html", "claw_fleet_status: the gateway answered HTTP 200 with a body that is not JSON");
   gw.state.mode = "ok";
-  assert.equal((await host.callTool("claw_fleet_status")).details.nodes.total, 4);
+  assert.equal((await host.callTool("claw_fleet_status")).details.nodes.total, 6);
   assertNoToken(host, ...errors);
 });
 
@@ -148,10 +157,13 @@ test("http transport: the monitor and the RPC methods work over HTTP without lea
   const host = load({ fleet: fleetOf([]), pluginConfig: httpConfig(gw.url), runtime: false });
   const r = await host.callMethod("clawbernetes.health-check");
   assert.equal(r.ok, true);
-  assert.deepEqual(r.payload.states, { healthy: 2, degraded: 0, unhealthy: 2, offline: 1, gone: 0 });
+  assert.deepEqual(r.payload.status.nodes, counts({ total: 6, healthy: 1, degraded: 1, unhealthy: 2, offline: 1, unusable: 1 }));
+  assert.deepEqual(r.payload.nodes.map((n) => [n.nodeName, n.state]), [
+    ["gpu-a", "healthy"], ["cpu-b", "degraded"], ["hot-c", "unhealthy"], ["disk-d", "unhealthy"], ["off-1", "offline"], ["wait-1", "unusable"],
+  ]);
   assertNoToken(host, r);
   gw.state.mode = 404;
   const bad = await host.callMethod("clawbernetes.gpu-inventory");
-  assert.deepEqual(bad, { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: `claw_gpu_inventory: the gateway at ${gw.url} does not allow the nodes tool over HTTP (HTTP 404): add "nodes" to gateway.tools.allow in openclaw.json, or use transport "runtime" inside the gateway` } });
+  assert.deepEqual(bad, { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: `clawbernetes.gpu-inventory: the gateway at ${gw.url} does not allow the nodes tool over HTTP (HTTP 404): add "nodes" to gateway.tools.allow in openclaw.json, or use transport "runtime" inside the gateway` } });
   assertNoToken(host, bad);
 });

@@ -203,16 +203,18 @@ test("secret values from secret.get and auth.create_key are never echoed unless 
 test("claw_deploy cannot smuggle docker flags through any field", async () => {
   const fleet = createFleet({ nodes: makeNodes(2, { busyGpus: 0 }), latency: 1 });
   const host = load({ fleet });
+  const SIZE = 'a size like "8g", "8GB", "512m", "16Gi" or "1.5g" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b)';
   const cases = [
     ["image", "--privileged", 'image "--privileged" is not a valid image reference: it starts with \'-\''],
     ["image", "ubuntu --privileged", 'image "ubuntu --privileged" is not a valid image reference: it contains white space'],
-    ["name", "--net=host", 'name "--net=host" must be 1-63 letters, digits, \'_\', \'.\' or \'-\', starting with a letter or digit'],
-    ["memory", "8g --privileged", 'memory must be a size like "8g", "512m" or "1024k", got "8g --privileged"'],
-    ["shmSize", "--ipc=host", 'shmSize must be a size like "8g", "512m" or "1024k", got "--ipc=host"'],
+    ["image", "ubuntu\n--privileged", 'image "ubuntu\\n--privileged" is not a valid image reference: it contains white space'],
+    ["name", "--net=host", 'name "--net=host" is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)'],
+    ["memory", "8g --privileged", `memory must be ${SIZE}, got "8g --privileged"`],
+    ["shmSize", "--ipc=host", `shmSize must be ${SIZE}, got "--ipc=host"`],
     ["volumes", ["/data:/data --privileged"], 'volume "/data:/data --privileged" must not contain white space'],
+    ["volumes", ["--volume=/:/host"], 'volume "--volume=/:/host" must name an absolute host path or a volume name as its source'],
     ["volumes", ["/var/run/docker.sock:/var/run/docker.sock"], 'volume "/var/run/docker.sock:/var/run/docker.sock" would give the container the host\'s root or its container engine'],
-    ["env", { "--privileged": "1" }, 'env key "--privileged" must be letters, digits and \'_\', not starting with a digit'],
-    ["env", ["--privileged"], 'env item "--privileged" must be KEY=VALUE'],
+    ["env", ["--privileged"], 'env item "--privileged" has no \'=\': Docker would copy --privileged\'s value from the node agent\'s own environment; write it as "--privileged=<value>"'],
     ["command", "--privileged", 'command must be an array of strings, e.g. ["--privileged"], got a string'],
   ];
   for (const [field, value, want] of cases) {
@@ -220,9 +222,10 @@ test("claw_deploy cannot smuggle docker flags through any field", async () => {
     check("security: claw_deploy", `${field} = ${JSON.stringify(value)}`, `claw_deploy: ${want}`, out.error);
   }
   check("security: claw_deploy", "no workload.run reached any node for the refused deploys", 0, fleet.takeLog().filter((e) => e.command === "workload.run").length);
-  const ok = await host.callTool("claw_deploy", { image: "ubuntu", command: ["--privileged"], env: { A: "x --privileged" } });
+  // Docker takes any env name without '=' (it is the value of -e, never a flag of its own)
+  const ok = await host.callTool("claw_deploy", { image: "ubuntu", command: ["--privileged"], env: { A: "x --privileged", "--privileged": "1" } });
   const sent = fleet.takeLog().find((e) => e.command === "workload.run");
   check("security: claw_deploy", "accepted values reach workload.run as data fields (command = the container's argv, env = KEY=VALUE strings)",
-    { placed: true, params: { image: "ubuntu", gpus: 1, env: ["A=x --privileged"], command: ["--privileged"] } },
+    { placed: true, params: { image: "ubuntu", gpus: 1, env: ["--privileged=1", "A=x --privileged"], command: ["--privileged"] } },
     { placed: ok.details.placed, params: sent.params });
 });

@@ -1,6 +1,7 @@
 // A trap inside the wasm module fails that call with the shim's message and the next call
-// works. Runs the shim over pkg-test/ (the fault-injection build, which exports forceTrap):
-// the shim is copied to <tmp>/js-shim/index.js next to <tmp>/pkg/ so it loads that build.
+// works on a fresh instance, which picks up what the state store kept. Runs the shim over
+// pkg-test/ (the fault-injection build, which exports forceTrap): the shim is copied to
+// <tmp>/js-shim/ next to <tmp>/pkg/ so it loads that build.
 // This file imports no other copy of the shim: the wasm instance is a process-wide singleton.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,9 @@ import { pathToFileURL, fileURLToPath } from "node:url";
 import { createApi, createFleet } from "../support/fake-openclaw.mjs";
 import { fixtureNodes } from "./fleet.mjs";
 
+const TWO = { total: 2, healthy: 1, degraded: 1, unhealthy: 0, unreachable: 0, offline: 0, unusable: 0 };
+const TRAPPED = "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh";
+
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const PKG_TEST = join(ROOT, "pkg-test");
 let dir;
@@ -21,7 +25,7 @@ let glueOf;
 before(async () => {
   assert.ok(existsSync(join(PKG_TEST, "clawbernetes.js")), "pkg-test/ missing: run FEATURES=fault-injection OUT=pkg-test bash scripts/build.sh");
   dir = mkdtempSync(join(tmpdir(), "clawbernetes-trap-"));
-  cpSync(join(ROOT, "js-shim/index.js"), join(dir, "js-shim/index.js"));
+  cpSync(join(ROOT, "js-shim"), join(dir, "js-shim"), { recursive: true });
   cpSync(PKG_TEST, join(dir, "pkg"), { recursive: true });
   plugin = (await import(pathToFileURL(join(dir, "js-shim/index.js")).href)).default;
   // the very module object the shim requires (same resolved path, same require cache)
@@ -34,7 +38,7 @@ test("a wasm trap during a tool call fails it with the shim's 'trapped' message;
   const host = createApi({ fleet: createFleet({ nodes: fixtureNodes().slice(0, 2), latency: 0 }) });
   host.register(plugin);
   const first = await host.callTool("claw_fleet_status");
-  assert.deepEqual(first.details.nodes, { total: 2, healthy: 2, degraded: 0, unhealthy: 0, unreachable: 0 });
+  assert.deepEqual(first.details.nodes, TWO);
 
   // Hook: the next callTool of the loaded instance executes the wasm `unreachable` instruction.
   const trapped = glueOf();
@@ -45,20 +49,20 @@ test("a wasm trap during a tool call fails it with the shim's 'trapped' message;
     trapped.forceTrap();
     return original.apply(this, args);
   };
-  await assert.rejects(host.callTool("claw_fleet_status"), {
-    message: "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh",
-  });
+  await assert.rejects(host.callTool("claw_fleet_status"), { message: TRAPPED });
   assert.notEqual(glueOf(), trapped, "the trapped instance was dropped");
 
   const next = await host.callTool("claw_fleet_status");
-  assert.deepEqual(next.details.nodes, { total: 2, healthy: 2, degraded: 0, unhealthy: 0, unreachable: 0 });
+  assert.deepEqual(next.details.nodes, TWO);
   const method = await host.callMethod("clawbernetes.health-check");
-  assert.deepEqual([method.ok, method.payload.states.healthy], [true, 2]);
+  assert.deepEqual([method.ok, method.payload.status.nodes, method.payload.monitor.ticks], [true, TWO, 1]);
 });
 
-test("a trap inside a gateway method answers respond(false) with the shim's message and the next method call works", async () => {
+test("a trap inside a gateway method answers respond(false) with the shim's message; the next call restores the history", async () => {
   const host = createApi({ fleet: createFleet({ nodes: fixtureNodes().slice(0, 1), latency: 0 }) });
   host.register(plugin);
+  const before = await host.callMethod("clawbernetes.health-check");
+  assert.deepEqual(before.payload.transitions.map((t) => [t.nodeName, t.to, t.beforeRestart]), [["gpu-a", "healthy", false]]);
   const glue = glueOf();
   const original = glue.Core.prototype.callMethod;
   glue.Core.prototype.callMethod = function () {
@@ -66,7 +70,10 @@ test("a trap inside a gateway method answers respond(false) with the shim's mess
     glue.forceTrap();
   };
   const r = await host.callMethod("clawbernetes.fleet-status");
-  assert.deepEqual(r, { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh" } });
+  assert.deepEqual(r, { ok: false, payload: undefined, error: { code: "UNAVAILABLE", message: TRAPPED } });
   const again = await host.callMethod("clawbernetes.fleet-status");
-  assert.deepEqual([again.ok, again.payload.states.healthy, again.payload.monitor.ticks], [true, 1, 1]);
+  assert.deepEqual([again.ok, again.payload.status.nodes.healthy, again.payload.monitor.ticks], [true, 1, 1]);
+  // the fresh instance read what the trapped one had saved under the state dir
+  assert.equal(typeof again.payload.restoredAt, "number");
+  assert.deepEqual(again.payload.transitions.map((t) => [t.nodeName, t.to, t.beforeRestart]), [["gpu-a", "healthy", true]]);
 });

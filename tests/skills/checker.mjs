@@ -182,6 +182,7 @@ function typeOk(type, value) {
 /** Whether `value` satisfies JSON schema `schema` (the subset the plugin's tool schemas use). */
 export function schemaOk(schema, value) {
   if (!isPlainObject(schema)) return true;
+  if (Array.isArray(schema.anyOf) && !schema.anyOf.some((s) => schemaOk(s, value))) return false;
   if (schema.enum && !schema.enum.some((e) => e === value)) return false;
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
@@ -249,13 +250,16 @@ function range(lo, hi, unit = "") {
 /** What a value satisfying `schema` is, in words: "a whole number in 0..16". */
 export function describeSchema(schema) {
   if (!isPlainObject(schema)) return "anything";
+  if (Array.isArray(schema.anyOf)) return orList(schema.anyOf.map(describeSchema));
   if (schema.enum) return `one of ${schema.enum.join(", ")}`;
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   if (types.length !== 1) return types.length ? `a ${orList(types.map((t) => TYPE_NOUNS[t] ?? t))}` : "anything";
   switch (types[0]) {
     case "string": {
-      const length = schema.minLength !== undefined || schema.maxLength !== undefined
-        ? ` of${range(schema.minLength, schema.maxLength)} characters` : "";
+      const lo = schema.minLength;
+      const hi = schema.maxLength;
+      const length = lo !== undefined && hi !== undefined ? ` of ${lo}..${hi} characters`
+        : lo !== undefined ? ` of at least ${lo} characters` : hi !== undefined ? ` of at most ${hi} characters` : "";
       return `a string${length}${schema.pattern ? ` matching ${schema.pattern}` : ""}`;
     }
     case "integer": return `a whole number${range(schema.minimum, schema.maximum)}`;

@@ -9,9 +9,11 @@ import { pathToFileURL } from "node:url";
 
 /**
  * The calls whose results are the samples of each tool's `details`. Together they reach every
- * field a result can have: nodes in every state (so problems, failedNodes and pendingNodes are
- * not empty), a deploy planned and one run (with every argument, so runParams shows every key
- * workload.run can get), and a multi-invoke where one node fails and one is skipped.
+ * field a result can have: nodes in most states (so problems and failedNodes are not empty; the
+ * host's caller may see pending surfaces, so the node waiting for approval is unusable), a
+ * deploy planned and one run and confirmed (with every argument, so runParams shows every key
+ * workload.run can get), the inventory after it (a GPU held, with heldBy), and a multi-invoke
+ * where one node fails and one is skipped.
  */
 export const SAMPLE_CALLS = [
   ["claw_fleet_status", {}],
@@ -21,9 +23,10 @@ export const SAMPLE_CALLS = [
   ["claw_multi_invoke", { command: "gpu.metrics", nodes: ["gpu-a", "dead-e"] }],
   ["claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, gpuModel: "H100", dryRun: true }],
   ["claw_deploy", {
-    image: "pytorch/pytorch:2.0", gpus: 1, memory: "8g", cpu: 4, env: { EPOCHS: "3" }, command: ["python", "train.py"],
+    image: "pytorch/pytorch:2.0", gpus: 1, memory: "8g", cpu: 2, env: { EPOCHS: "3" }, command: ["python", "train.py"],
     name: "train-1", volumes: ["/data:/data:ro"], shmSize: "1g", gpuModel: "H100", minVramMb: 40000, strategy: "binpack",
   }],
+  ["claw_gpu_inventory", { nodeId: "free-2" }],
 ];
 
 const cache = new Map();
@@ -50,7 +53,7 @@ async function load(root) {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, "openclaw.plugin.json"), "utf8"));
 
   const fleet = createFleet({ nodes: [...fixtureNodes(), ...deployNodes()], latency: 0 });
-  const host = createApi({ fleet, pluginConfig: {}, manifest, registrationMode: "full" });
+  const host = createApi({ fleet, pluginConfig: {}, manifest, registrationMode: "full", scopes: ["operator.admin"] });
   host.register(plugin);
   if (host.errors.length) throw new Error(`the plugin did not register cleanly: ${host.errors.join("; ")}`);
 

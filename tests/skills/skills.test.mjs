@@ -102,7 +102,7 @@ test("tool parameters are the JSON schemas the plugin registers, not a copy", as
   assert.deepEqual(d.tools.claw_deploy.parameters.required, ["image"]);
   assert.deepEqual(d.tools.claw_multi_invoke.parameters.required, ["command"]);
   assert.deepEqual(d.tools.claw_workloads.parameters.properties.state.enum,
-    ["running", "exited", "created", "restarting", "paused", "dead", "unknown"]);
+    ["running", "exited", "created", "restarting", "paused", "removing", "dead", "unknown"]);
   assert.deepEqual(d.tools.claw_deploy.parameters.properties.strategy.enum, ["binpack", "spread"]);
 });
 
@@ -117,16 +117,24 @@ test("tool result fields come from real results of every tool on the fixture fle
   const has = (tool, ...wanted) => {
     for (const p of wanted) assert.ok(paths(tool).includes(p), `${tool} details have ${p} (they have: ${paths(tool).join(", ")})`);
   };
-  has("claw_deploy", "dryRun", "placed", "strategy", "runParams.image", "runParams.env", "candidates[].score",
-    "candidates[].preferred", "candidates[].why", "rejected[].reasons", "attempts[].ok", "attempts[].error");
-  has("claw_multi_invoke", "command", "results[].payload", "results[].durationMs", "total", "ok", "failed", "skipped");
-  has("claw_fleet_status", "nodes.unreachable", "gpus.byModel[].free", "memory.availableMb", "problems[].kind",
-    "failedNodes[].error", "pendingNodes[].nodeName", "nodeDetails[].state", "nodeDetails[].cpuCount",
-    "nodeDetails[].loadPerCpu", "nodeDetails[].memoryTotalMb", "nodeDetails[].memoryAvailableMb",
+  has("claw_deploy", "dryRun", "placed", "started", "strategy", "gpus", "runParams.image", "runParams.env", "candidates[].score",
+    "candidates[].preferred", "candidates[].why", "candidates[].gpus", "rejected[].reasons", "attempts[].ok", "attempts[].error",
+    "confirmation.outcome", "confirmation.status", "confirmation.logs");
+  has("claw_multi_invoke", "command", "results[].payload", "results[].durationMs", "total", "ok", "failed", "skipped",
+    "sharedNames", "fanout.limit", "fanout.retries", "fanout.overloaded");
+  has("claw_fleet_status", "severity", "nodes.unreachable", "nodes.offline", "nodes.unusable", "gpus.byModel[].free", "gpus.held",
+    "gpus.unknown", "memory.availableMb", "problems[].kind", "failedNodes[].error", "nodeDetails[].state", "nodeDetails[].reason",
+    "nodeDetails[].cpuCount", "nodeDetails[].loadPerCpu", "nodeDetails[].memoryTotalMb", "nodeDetails[].memoryAvailableMb",
     "nodeDetails[].diskUsedPercent", "nodeDetails[].gpusTotal", "nodeDetails[].gpusFree",
-    "nodeDetails[].workloadsRunning", "nodeDetails[].containerRuntime", "nodeDetails[].problems[].severity");
-  has("claw_gpu_inventory", "gpus[].available", "gpus[].temperatureC", "byModel[].available", "failedNodes[].error");
-  has("claw_workloads", "workloads[].state", "workloads[].exitCode", "counts.dead", "total", "failedNodes[].nodeName");
+    "nodeDetails[].workloadsRunning", "nodeDetails[].containerRuntime", "nodeDetails[].problems[].severity",
+    "nodeDetails[].gpus[].state", "nodeDetails[].gpus[].temperatureC", "fanout.peakInFlight");
+  has("claw_gpu_inventory", "nodes[].nodeName", "nodes[].gpus[].available", "nodes[].gpus[].state", "nodes[].gpus[].temperatureC",
+    "nodes[].gpus[].heldBy.name", "nodes[].gpus[].heldBy.containerId", "held", "byModel[].available", "failedNodes[].error");
+  has("claw_workloads", "workloads[].state", "workloads[].health", "workloads[].exitCode", "counts.dead", "counts.removing", "unhealthy",
+    "total", "failedNodes[].nodeName");
+  // what the redesign removed is gone: no pending-node list, no flat GPU list
+  assert.ok(!paths("claw_fleet_status").includes("pendingNodes"));
+  assert.ok(!paths("claw_gpu_inventory").includes("gpus"));
   // a deploy's details never had a score-less candidate or a rank: the draft's guesses are gone
   assert.ok(!paths("claw_deploy").includes("candidates[].rank"));
 });
@@ -139,7 +147,15 @@ test("the schema subset the tools use is checked and described", () => {
   assert.equal(describeSchema(gpus), "a whole number in 0..16");
   const memory = d.tools.claw_deploy.parameters.properties.memory;
   assert.ok(schemaOk(memory, "32g"));
-  assert.ok(!schemaOk(memory, "32Gi"));
+  assert.ok(schemaOk(memory, "32Gi"), "Docker reads 32Gi");
+  assert.ok(!schemaOk(memory, "32x"));
+  assert.ok(!schemaOk(memory, "lots"));
+  const env = d.tools.claw_deploy.parameters.properties.env;
+  assert.ok(schemaOk(env, { EPOCHS: "3" }));
+  assert.ok(schemaOk(env, ["EPOCHS=3"]));
+  assert.ok(!schemaOk(env, "EPOCHS=3"));
+  assert.ok(!schemaOk(env, { A: { b: 1 } }));
+  assert.equal(describeSchema(env), "an object of string, number or boolean values or an array of strings");
   assert.ok(!schemaOk(d.tools.claw_deploy.parameters.properties.command, "python train.py"));
   assert.ok(!schemaOk(d.tools.claw_deploy.parameters.properties.cpu, 0));
 });
@@ -235,12 +251,14 @@ test("planted: a tool call with a key the tool does not accept", () => {
   ]);
 });
 
-test("planted: claw_deploy env as an array and gpus out of range", () => {
-  const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", args: { image: "x", gpus: 17, env: ["A=1"] } }));
+test("planted: claw_deploy env as a string and gpus out of range (env as an array is fine)", () => {
+  const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", args: { image: "x", gpus: 17, env: "A=1" } }));
   assert.deepEqual(errorsFor(text), [
     `gpu-cluster/SKILL.md:${line}: claw_deploy "gpus" must be a whole number in 0..16`,
-    `gpu-cluster/SKILL.md:${line}: claw_deploy "env" must be an object of string, number or boolean values`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "env" must be an object of string, number or boolean values or an array of strings`,
   ]);
+  const [ok] = withSnippet(jsonBlock({ tool: "claw_deploy", args: { image: "x", env: ["A=1"] } }));
+  assert.deepEqual(errorsFor(ok), []);
 });
 
 test("planted: claw_deploy without image", () => {
@@ -358,20 +376,20 @@ test("planted: an answer excerpt for a command with no recorded answer", () => {
 test("planted: a tool answer excerpt with a field real results do not have", () => {
   const [text, line] = withSnippet(jsonBlock({ tool: "claw_fleet_status", details: { nodes: { healthy: 3, sick: 1 } } }));
   assert.deepEqual(errorsFor(text), [
-    `gpu-cluster/SKILL.md:${line}: claw_fleet_status details has no field "nodes.sick" (it has: degraded, healthy, total, unhealthy, unreachable)`,
+    `gpu-cluster/SKILL.md:${line}: claw_fleet_status details has no field "nodes.sick" (it has: degraded, healthy, offline, total, unhealthy, unreachable, unusable)`,
   ]);
 });
 
 test("planted: tool args the registered schemas refuse (pattern, bounds, enum, array, unknown command)", () => {
   const [text, line] = withSnippet(
-    jsonBlock({ tool: "claw_deploy", args: { image: "x", memory: "8Gi", cpu: 0, strategy: "pack", command: "python train.py" } })
+    jsonBlock({ tool: "claw_deploy", args: { image: "x", memory: "8 gigs", cpu: 0, strategy: "pack", command: "python train.py" } })
     + jsonBlock({ tool: "claw_multi_invoke", args: { command: "gpu.reset", timeoutMs: 50 } }),
   );
   assert.deepEqual(errorsFor(text), [
-    `gpu-cluster/SKILL.md:${line}: claw_deploy "memory" must be a string matching ^[0-9]+[bkmgBKMG]$`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "memory" must be a string of 1..32 characters matching ^[0-9]+(\\.[0-9]+)? ?[bBkKmMgGtTpP]?[iI]?[bB]?$`,
     `gpu-cluster/SKILL.md:${line}: claw_deploy "cpu" must be a number > 0 and <= 1024`,
     `gpu-cluster/SKILL.md:${line}: claw_deploy "strategy" must be one of binpack, spread`,
-    `gpu-cluster/SKILL.md:${line}: claw_deploy "command" must be an array of strings (1..256 items)`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy "command" must be an array of strings (at most 256 items)`,
     `gpu-cluster/SKILL.md:${line + 3}: unknown clawnode command "gpu.reset"`,
     `gpu-cluster/SKILL.md:${line + 3}: claw_multi_invoke "timeoutMs" must be a whole number in 100..600000`,
   ]);
@@ -380,7 +398,7 @@ test("planted: tool args the registered schemas refuse (pattern, bounds, enum, a
 test("planted: deploy details with a field real results do not have", () => {
   const [text, line] = withSnippet(jsonBlock({ tool: "claw_deploy", details: { placed: true, candidates: [{ nodeName: "gpu-01", rank: 1 }] } }));
   assert.deepEqual(errorsFor(text), [
-    `gpu-cluster/SKILL.md:${line}: claw_deploy details has no field "candidates[].rank" (it has: nodeId, nodeName, preferred, score, why)`,
+    `gpu-cluster/SKILL.md:${line}: claw_deploy details has no field "candidates[].rank" (it has: gpus, nodeId, nodeName, preferred, score, why)`,
   ]);
 });
 

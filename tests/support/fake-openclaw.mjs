@@ -1,20 +1,47 @@
 // An in-process stand-in for the OpenClaw 2026.9.6 gateway as a plugin host, with a fleet of
 // simulated clawnodes. Plain ESM, no dependencies. Used by the JS tests and by bench/.
 //
-// What it mirrors, read from the installed gateway's dist/ code:
+// What it mirrors, read from the installed gateway's dist/ code and measured against a running
+// gateway (/work/notes/openclaw-host-facts.md; tests/support/fake-openclaw.test.mjs checks each):
 // - api.runtime.nodes.invoke dispatches the gateway's `node.invoke` method in process. Failures
 //   reject with a GatewayClientRequestError-shaped Error {name, message, code, gatewayCode,
 //   details, retryable, retryAfterMs}; an abort rejects at once with `signal.reason` (the
 //   DOMException "This operation was aborted" for a bare `abort()`).
+// - Admission: every node invoke goes through the gateway's shared-state read worker pool, which
+//   admits at most 128 pending tasks gateway-wide (`maxPendingTasks`, hard-coded). Past that an
+//   invoke rejects at once with UNAVAILABLE "WorkerTaskError: worker task capacity reached:
+//   code=overloaded", retryable false, no details. Here: at most `capacity` [128] invokes pending
+//   per fleet (one gateway), counted from admission until the caller gets its answer.
 // - A node serves one invoke at a time (clawnode handles invokes serially in its socket loop).
 //   The gateway arms each invoke's deadline when it sends it, so time spent queued at the node
 //   counts against `timeoutMs`. A timed-out or aborted invoke is still served by the node (it
 //   cannot be recalled), so it keeps the node busy.
+// - Node-list entries carry the gateway's field names: clientId ("node-host" for a clawnode),
+//   clientMode, platform (today's clawnode sends "linux x86_64"), deviceFamily (only from
+//   protocol-4 clients, or filled in by the node-host alias for platform "linux"), caps,
+//   commands, approvalState, paired, connected, invocableCommands (connected nodes only), and
+//   pendingRequestId / pendingDeclaredCommands only for callers holding operator.admin or
+//   operator.pairing (a service timer's synthetic client holds operator.write and never sees
+//   them). A node pending approval lists caps [] and commands [].
+// - Command surface: a node's `commands` are what it declares, minus what the pairing
+//   allowlist (platform defaults + gateway.nodes.commands.allow + the plugins' node invoke
+//   policies for that platform, minus deny) keeps out, minus — for a protocol-3 node, when any
+//   plugin registered a node invoke policy — every policy-named command that is not a built-in
+//   one (filterLegacyNodeProtocolFeatures). "linux x86_64" normalises to platform "unknown", so
+//   a "linux" policy never lets anything through for it. An invoke must pass the runtime
+//   allowlist, then the node's commands, with the gateway's two error texts.
 // - A node command answered through a plugin's node invoke policy surfaces its errors with the
 //   policy path's shapes (INVALID_REQUEST, bare message, details.code); without a policy, with the
 //   plain path's shapes (UNAVAILABLE, "CODE: message", details.nodeError).
 // - clawnode sends `payload` as an object, so `payloadJSON` is null in every result.
-import { readFileSync, readdirSync } from "node:fs";
+// - api.runtime.state: openKeyedStore throws PLUGIN_TRUST_REFUSED for a path-loaded plugin (the
+//   only way clawbernetes is installed today; `trusted: true` makes it work as for a bundled
+//   plugin), resolveStateDir() returns the state dir (a fresh scratch folder per api unless one
+//   is given). api.runtime.system.enqueueSystemEvent(text, {sessionKey, contextKey?}) with the
+//   real queue rules (20 per session, duplicates dropped, "main" → "agent:main:main"; throws
+//   without options or sessionKey) and requestHeartbeat({source, intent, …}); the queue is what
+//   the gateway's `status` shows as queuedSystemEvents (`host.queuedSystemEvents()`).
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve as resolvePath } from "node:path";
@@ -44,9 +71,82 @@ export const FIXTURES = (() => {
 /** Param keys each command reads (`params.json`). */
 export const PARAM_SPECS = JSON.parse(readFileSync(join(FIXTURE_DIR, "params.json"), "utf8"));
 
-/** Commands the gateway allows on platform linux with no plugin policy and no config (reference/openclaw-host.md). */
-export const LINUX_DEFAULT_ALLOW = Object.freeze(["system.notify", "computer.act"]);
+// ---------------------------------------------------------------------------------------------
+// The gateway's node command policy (src/gateway/node-command-policy.ts, node-commands.ts)
 
+const SYSTEM_COMMANDS = [
+  "system.run.prepare", "system.run", "system.which", "system.execApprovals.get", "system.execApprovals.set",
+  "fs.listDir", "terminal.upload", "system.notify", "browser.proxy", "browser.proxy.upload.v1", "mcp.tools.call.v1",
+  "agent.cli.claude.run.v1",
+];
+const DESKTOP_SCREEN = ["screen.snapshot", "desktop.stream"];
+const DEVICE = ["device.info", "device.status"];
+const MOTION = ["motion.activity", "motion.pedometer"];
+/** Desktop host commands: in the pairing allowlist of desktop platforms, at run time only once approved. */
+const DESKTOP_HOST_COMMANDS = new Set([
+  "system.run.prepare", "system.run", "system.which", "system.execApprovals.get", "system.execApprovals.set",
+  "fs.listDir", "terminal.upload", "browser.proxy", "browser.proxy.upload.v1", "mcp.tools.call.v1",
+  "agent.cli.claude.run.v1", ...DESKTOP_SCREEN,
+]);
+/** Commands that need an explicit gateway.nodes.commands.allow entry. */
+export const DANGEROUS_COMMANDS = Object.freeze([
+  "camera.snap", "camera.clip", "camera.ptz.control", "screen.record", "contacts.add", "calendar.add", "reminders.add",
+  "sms.send", "sms.search", "health.summary",
+]);
+/** Commands each normalised platform allows with no config (PLATFORM_DEFAULTS). */
+export const PLATFORM_DEFAULTS = Object.freeze({
+  ios: ["camera.list", "location.get", ...DEVICE, "contacts.search", "calendar.events", "reminders.list", "photos.latest", ...MOTION, "system.notify"],
+  watchos: [...DEVICE, "system.notify"],
+  android: [
+    "camera.list", "location.get", "notifications.list", "notifications.actions", "system.notify", ...DEVICE, "device.permissions",
+    "device.health", "device.apps", "contacts.search", "calendar.events", "callLog.search", "reminders.list", "photos.latest",
+    ...MOTION, "mobile.ui.observe", "mobile.ui.act",
+  ],
+  macos: [
+    "camera.list", "camera.ptz.status", "location.get", ...DEVICE, "device.apps", "contacts.search", "calendar.events",
+    "reminders.list", "photos.latest", ...MOTION, ...SYSTEM_COMMANDS, ...DESKTOP_SCREEN, "computer.act",
+  ],
+  linux: [...SYSTEM_COMMANDS, ...DESKTOP_SCREEN, "computer.act"],
+  windows: ["camera.list", "location.get", ...DEVICE, ...SYSTEM_COMMANDS, ...DESKTOP_SCREEN, "computer.act"],
+  unknown: ["camera.list", "location.get", "system.notify"],
+});
+/** What a linux node may run with no config and no plugin policy (its defaults minus desktop host commands). */
+export const LINUX_DEFAULT_ALLOW = Object.freeze(PLATFORM_DEFAULTS.linux.filter((c) => !DESKTOP_HOST_COMMANDS.has(c)));
+/** Commands filterLegacyNodeProtocolFeatures never withholds. */
+const BUILT_IN_COMMANDS = new Set([
+  ...Object.values(PLATFORM_DEFAULTS).flat(),
+  ...DANGEROUS_COMMANDS,
+  "talk.ptt.start", "talk.ptt.stop", "talk.ptt.cancel", "talk.ptt.once",
+  "watch.status", "watch.notify",
+]);
+const DESKTOP = new Set(["macos", "windows", "linux"]);
+// The node-host client's desktop aliases, applied when it connects (normalizeNodeHostCompatibilityMetadata).
+const NODE_HOST_ALIASES = {
+  darwin: ["macos", "Mac"], linux: ["linux", "Linux"], macos: ["macos", "Mac"], win32: ["windows", "Windows"], windows: ["windows", "Windows"],
+};
+const FAMILY_TOKENS = [["ios", ["iphone", "ipad", "ios"]], ["watchos", ["apple watch", "watchos"]], ["android", ["android"]], ["macos", ["mac"]], ["windows", ["windows"]], ["linux", ["linux"]]];
+
+const norm = (v) => (typeof v === "string" ? v.trim().normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase() : "");
+
+/** The gateway's normalizePlatformId: "linux" needs deviceFamily "linux"; any other non-empty label such as "linux x86_64" is "unknown". */
+export function normalizePlatformId(platform, deviceFamily) {
+  const raw = norm(platform);
+  const family = norm(deviceFamily);
+  const matches = {
+    ios: family === "" || /^(?:iphone|ipad|ios)$/.test(family),
+    watchos: family === "apple watch" || family === "watchos",
+    android: family === "" || family === "android",
+    macos: family === "mac",
+    windows: family === "windows",
+    linux: family === "linux",
+  };
+  if (raw in matches) return matches[raw] ? raw : "unknown";
+  if (/^(?:ios|ipados) \d+(?:\.\d+){0,2}$/.test(raw) && /^(?:iphone|ipad|ios)$/.test(family)) return "ios";
+  if (/^macos \d+(?:\.\d+){0,2}$/.test(raw) && family === "mac") return "macos";
+  if (/^android \d+(?: \(sdk \d+\))?$/.test(raw) && family === "android") return "android";
+  if (raw) return "unknown";
+  return FAMILY_TOKENS.find(([, tokens]) => tokens.some((t) => family.includes(t)))?.[0] ?? "unknown";
+}
 // ---------------------------------------------------------------------------------------------
 // Errors, exactly as the gateway builds them
 
@@ -282,20 +382,26 @@ const SPEC_ANSWERS = {
     const workloads = node.spec.workloads.map((w) => ({ ...w }));
     return { count: workloads.length, runtime: "cli", workloads };
   },
-  "workload.run"(params, node) {
-    const n = node.spec.runs++;
-    const containerId = hex(`${node.nodeId}:run:${n}`, 64);
-    const id = hex(`${node.nodeId}:wl:${n}`, 32);
-    return {
-      containerId,
-      image: params.image,
-      name: params.name ?? `${String(params.image).split(/[/:]/).slice(-2, -1)[0] ?? "workload"}-${n}`,
-      runtime: "cli",
-      success: true,
-      workloadId: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
-    };
-  },
 };
+
+/** The ids of the `n`-th container `workload.run` starts on `nodeId` (from 0): 64-hex containerId, UUID workloadId. */
+export function runIds(nodeId, n) {
+  const id = hex(`${nodeId}:wl:${n}`, 32);
+  return {
+    containerId: hex(`${nodeId}:run:${n}`, 64),
+    workloadId: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
+  };
+}
+
+// clawnode's workload.run (`docker run -d`): a new container, which `docker ps -a` lists from then on
+// with the node's `runStatus` ["Up Less than a second"]; its name is the one asked for, else one made up.
+function startContainer(params, node) {
+  const n = node.runs++;
+  const { containerId, workloadId } = runIds(node.nodeId, n);
+  const name = params.name ?? `${String(params.image).split(/[/:]/).slice(-2, -1)[0] || "workload"}-${n}`;
+  node.started.push({ containerId: containerId.slice(0, 12), image: params.image, name, status: node.runStatus ?? "Up Less than a second" });
+  return { containerId, image: params.image, name, runtime: "cli", success: true, workloadId };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Nodes
@@ -311,6 +417,7 @@ const pick = (v, i, dflt) => (typeof v === "function" ? v(i) : v === undefined ?
  * ["NVIDIA H100 80GB HBM3"], `gpuMemoryMb` [81559], `cpuOnly` [false] (or `cpuOnlyEvery: k`:
  * nodes k-1, 2k-1, … have no GPU), `failing` [false] (or `failEvery: k`): every command answers
  * COMMAND_ERROR "simulated failure", `connected` [true], `approvalState` ["approved"],
+ * `platform` ["linux x86_64"], `protocol` [3] (today's clawnode), `deviceFamily` [none; protocol 4 only],
  * `workloads` [1] containers per node, `busyGpus` [1]: GPUs 0..busyGpus-1 show load, `commands`
  * [DEFAULT_COMMANDS], `seed` [1].
  */
@@ -358,7 +465,9 @@ export function makeNodes(n, opts = {}) {
     const node = {
       nodeId: nodeIdFor(`${seed}:${name}`),
       displayName: name,
-      platform: "linux",
+      platform: pick(opts.platform, i, "linux x86_64"),
+      protocol: pick(opts.protocol, i, 3),
+      deviceFamily: pick(opts.deviceFamily, i, undefined),
       connected: pick(opts.connected, i, true),
       approvalState: pick(opts.approvalState, i, "approved"),
       commands: pick(opts.commands, i, DEFAULT_COMMANDS),
@@ -372,7 +481,6 @@ export function makeNodes(n, opts = {}) {
         uptime: 3600 + Math.floor(rng() * 86400 * 30),
         gpus,
         workloads,
-        runs: 0,
       },
     };
     if (failing) {
@@ -389,16 +497,24 @@ export function makeNodes(n, opts = {}) {
 // ---------------------------------------------------------------------------------------------
 // The fleet: node sessions, their queues, accounting
 
+/** The gateway-wide admission limit of pending node invokes (the shared-state read pool's maxPendingTasks). */
+export const GATEWAY_CAPACITY = 128;
+
 /**
- * A fleet of simulated clawnodes.
- * `nodes`: `[{nodeId, displayName?, platform?="linux", connected?=true, approvalState?="approved",
+ * A fleet of simulated clawnodes behind one gateway.
+ * `nodes`: `[{nodeId, displayName?, platform?="linux x86_64", protocol?=3, deviceFamily? (sent by
+ *   protocol-4 clients only), clientId?="node-host", connected?=true, approvalState?="approved",
  *   commands?=DEFAULT_COMMANDS, caps?, answers?: {[command]: payload | (params, node, ctx) => payload
- *   | {error:{code,message}}}, spec?}]` (makeNodes() builds these).
+ *   | {error:{code,message}}}, spec?, runStatus?}]` (makeNodes() builds these). A container
+ *   workload.run starts is listed by workload.list from then on (`node.started`, mutable: change
+ *   its `status`, or remove it) with status `runStatus` ["Up Less than a second"].
  * `latency`: ms as a number, `({node, command, params, seq}) => ms`, or `{median, p99, seed}`;
  *   default log-normal median 20 ms, p99 200 ms. 0 answers on the next turn of the event loop.
  * `seed`: seeds the default latency model [1].
+ * `capacity`: pending node invokes the gateway admits at once [GATEWAY_CAPACITY]; settable later
+ *   as `fleet.capacity`.
  */
-export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
+export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_CAPACITY } = {}) {
   const latencyOf = latencyFunction(latency, seed);
   const byId = new Map();
   const now = () => performance.now();
@@ -407,6 +523,7 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
   let inFlight = 0;
   let idleWaiters = [];
   let stats;
+  let pending = 0;
 
   const resetStats = () => {
     stats = {
@@ -416,6 +533,8 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
       aborted: 0,
       lists: 0,
       maxQueueDepth: 0,
+      overloaded: 0,
+      peakPending: 0,
     };
   };
   resetStats();
@@ -436,51 +555,33 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
     const node = {
       nodeId: raw.nodeId,
       displayName: raw.displayName ?? raw.nodeId.slice(0, 12),
-      platform: raw.platform ?? "linux",
+      platform: raw.platform ?? "linux x86_64",
+      protocol: raw.protocol ?? 3,
+      deviceFamily: raw.deviceFamily,
+      clientId: raw.clientId ?? "node-host",
       connected: raw.connected ?? true,
       approvalState: raw.approvalState ?? "approved",
       commands: [...(raw.commands ?? DEFAULT_COMMANDS)],
       caps: raw.caps ?? ["container", "docker", "gpu", "nvidia", "system"],
       answers: raw.answers ?? {},
       spec: raw.spec,
+      runs: 0,
+      started: [],
+      runStatus: raw.runStatus,
       version: raw.version ?? "0.4.2",
-      remoteIp: raw.remoteIp ?? "127.0.0.1",
+      remoteIp: raw.remoteIp,
       connectedAtMs: raw.connectedAtMs ?? Date.now(),
       _hash: fnv1a(raw.nodeId),
-      _sortedCommands: null,
       queue: [],
       busy: null,
       seq: 0,
     };
-    node._sortedCommands = [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].sort();
     byId.set(node.nodeId, node);
     return node;
   }
 
-  function listEntry(node) {
-    const pending = node.approvalState === "pending-approval";
-    const commands = pending ? [] : node._sortedCommands.slice();
-    return {
-      nodeId: node.nodeId,
-      displayName: node.displayName,
-      platform: node.platform,
-      version: node.version,
-      clientId: "node-host",
-      clientMode: "node",
-      remoteIp: node.remoteIp,
-      caps: [...node.caps].sort(),
-      commands,
-      approvalState: node.approvalState,
-      connectedAtMs: node.connected ? node.connectedAtMs : undefined,
-      lastConnectedAtMs: node.connectedAtMs,
-      paired: true,
-      connected: node.connected,
-      ...(node.connected ? { invocableCommands: commands.slice() } : {}),
-    };
-  }
-
-  /** `node.list` as the runtime returns it: connected nodes first, then by display name. */
-  function list(params) {
+  /** Connected nodes first, then by display name (what node.list returns, before projection). */
+  function listNodes(params) {
     if (recording) log.push({ op: "list", params: params ? { ...params } : undefined });
     stats.lists++;
     const all = [...byId.values()];
@@ -491,23 +592,51 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
       const r = b.displayName.toLowerCase();
       return l < r ? -1 : l > r ? 1 : a.nodeId.localeCompare(b.nodeId);
     });
-    return { nodes: chosen.map(listEntry) };
+    return chosen;
   }
 
+  /** `node.list` for a caller with every scope and no plugin policy, every declared command allowed (the HTTP `nodes` tool's status). */
+  function list(params) {
+    const surface = createSurface({ allowlist: "declared", scopes: ["operator.admin"] });
+    return { nodes: listNodes(params).map((n) => surface.entry(n)) };
+  }
+
+  /** Admits one invoke into the gateway's bounded pool, or refuses it as the gateway does. */
+  function admit() {
+    if (pending >= fleet.capacity) {
+      stats.overloaded++;
+      return false;
+    }
+    pending++;
+    if (pending > stats.peakPending) stats.peakPending = pending;
+    return true;
+  }
+
+  function release() {
+    pending--;
+  }
+
+  // A node's answer: its `answers` entry, else clawnode's own (spec or fixture). Containers the
+  // node started with workload.run join its workload.list, unless that answer is a function.
   function answer(node, command, params, seq) {
     const ctx = { seq, fleet };
     let v;
+    const given = command in node.answers ? node.answers[command] : undefined;
     if (command in node.answers) {
-      const a = node.answers[command];
-      v = typeof a === "function" ? a(params, node, ctx) : a;
+      v = typeof given === "function" ? given(params, node, ctx) : given;
     } else {
       const bad = checkParams(command, params);
       if (bad) return { ok: false, error: { code: "COMMAND_ERROR", message: bad } };
-      if (node.spec && SPEC_ANSWERS[command]) return { ok: true, payload: SPEC_ANSWERS[command](params ?? {}, node, ctx) };
-      v = fixtureAnswer(command, params);
+      if (command === "workload.run") return { ok: true, payload: startContainer(params, node) };
+      v = node.spec && SPEC_ANSWERS[command] ? SPEC_ANSWERS[command](params ?? {}, node, ctx) : fixtureAnswer(command, params);
     }
     if (isErrorAnswer(v)) return { ok: false, error: { code: v.error.code ?? "COMMAND_ERROR", message: v.error.message ?? "" } };
-    return { ok: true, payload: clone(v) };
+    const payload = clone(v);
+    if (command === "workload.list" && typeof given !== "function" && node.started.length && Array.isArray(payload?.workloads)) {
+      payload.workloads.push(...node.started.map((c) => ({ ...c })));
+      payload.count = payload.workloads.length;
+    }
+    return { ok: true, payload };
   }
 
   function settle(job, res) {
@@ -596,10 +725,19 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
     /** Node records by id (mutable: flip `connected`, change `answers`, … between calls). */
     nodes: byId,
     latency: latencyOf,
+    /** Pending node invokes the gateway admits at once. */
+    capacity,
     addNode,
     removeNode: (nodeId) => byId.delete(nodeId),
     list,
+    listNodes,
     dispatch,
+    admit,
+    release,
+    /** Node invokes admitted and not yet answered. */
+    get pending() {
+      return pending;
+    },
     /** Resolves when no invoke is queued or being served on any node. */
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     get inFlight() {
@@ -622,7 +760,8 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
      * Accounting since the last resetStats(): per node `{invokes: {command: n}, busyMs}` (busyMs:
      * the sum of the latencies the node spent serving, queue time excluded), `idealMs` (the
      * largest busyMs: no call over these invokes can finish sooner), totals by command,
-     * `timeouts` with each one's own latency and time queued, `aborted`, `lists`.
+     * `timeouts` with each one's own latency and time queued, `aborted`, `lists`, `overloaded`
+     * (invokes refused at admission), `peakPending` (most invokes admitted at once).
      */
     stats() {
       const perNode = {};
@@ -649,10 +788,155 @@ export function createFleet({ nodes = [], latency, seed = 1 } = {}) {
         aborted: stats.aborted,
         lists: stats.lists,
         maxQueueDepth: stats.maxQueueDepth,
+        overloaded: stats.overloaded,
+        peakPending: stats.peakPending,
       };
     },
   };
   return fleet;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the gateway lets through: each node's command surface and its list entry
+
+/** The platform and device family a node's connection ends up with (the node-host alias applied). */
+function connectMetadata(node) {
+  let platform = node.platform;
+  let deviceFamily = node.protocol >= 4 ? node.deviceFamily : undefined;
+  const alias = node.clientId === "node-host" ? NODE_HOST_ALIASES[platform] : undefined;
+  if (alias) {
+    const [p, f] = alias;
+    const family = typeof deviceFamily === "string" ? deviceFamily.trim() : "";
+    if ((!family || family.toLowerCase() === f.toLowerCase()) && !(platform === p && family)) {
+      platform = p;
+      deviceFamily = family || f;
+    }
+  }
+  return { platform, deviceFamily };
+}
+
+/**
+ * The gateway's view of node command surfaces for one plugin host:
+ * `policies` (registered node invoke policies, with the plugin id of each in `pluginIds`),
+ * `allowlist` "declared" (an operator who put every command its nodes declare into
+ * gateway.nodes.commands.allow) or "config" (only `config.gateway.nodes.commands.allow`),
+ * `allowCommands` (more allow entries), `scopes` (the caller's: pending fields need
+ * operator.admin or operator.pairing).
+ */
+function createSurface({ policies = [], pluginIds = [], allowlist = "declared", allowCommands = [], config = {}, scopes = ["operator.write"] } = {}) {
+  const extra = [...(config.gateway?.nodes?.commands?.allow ?? []), ...allowCommands].map((c) => String(c).trim()).filter(Boolean);
+  const deny = new Set((config.gateway?.nodes?.commands?.deny ?? []).map((c) => String(c).trim()));
+  const seesPending = scopes.includes("operator.admin") || scopes.includes("operator.pairing");
+  const byPlatform = new Map();
+
+  // resolveNodeCommandAllowlistInternal, without the node's own commands: {runtime, pairing} per platform id.
+  function allowFor(platformId) {
+    let a = byPlatform.get(platformId);
+    if (a && a.policies === policies.length) return a;
+    const defaults = PLATFORM_DEFAULTS[platformId] ?? PLATFORM_DEFAULTS.unknown;
+    const fromPolicies = policies.filter((p) => p.dangerous !== true && (p.defaultPlatforms ?? []).includes(platformId)).flatMap((p) => p.commands ?? []);
+    const build = (base, withDangerous) => {
+      const set = new Set([...base, ...fromPolicies, ...extra].filter((c) => withDangerous || !DANGEROUS_COMMANDS.includes(c)));
+      for (const c of extra) set.add(c);
+      for (const c of deny) set.delete(c);
+      return set;
+    };
+    const desktop = DESKTOP.has(platformId);
+    a = {
+      policies: policies.length,
+      runtime: build(desktop ? defaults.filter((c) => !DESKTOP_HOST_COMMANDS.has(c)) : defaults, false),
+      pairing: build(defaults, true),
+    };
+    byPlatform.set(platformId, a);
+    return a;
+  }
+
+  // filterLegacyNodeProtocolFeatures: what a protocol-3 node loses once any plugin registered a policy.
+  const legacyWithheld = () => new Set(policies.flatMap((p) => p.commands ?? []).filter((c) => !BUILT_IN_COMMANDS.has(c)));
+
+  function platformOf(node) {
+    const m = connectMetadata(node);
+    return normalizePlatformId(m.platform, m.deviceFamily);
+  }
+
+  /** The node's declared commands the pairing allowlist admits (what an operator approves). */
+  function approvable(node) {
+    const { pairing } = allowFor(platformOf(node));
+    const declared = allowlist === "declared";
+    return [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].filter((c) => (declared && !deny.has(c)) || pairing.has(c));
+  }
+
+  /** The node's effective commands: approvable, minus what the legacy-protocol filter withholds. */
+  function commands(node) {
+    if (node.approvalState === "pending-approval") return [];
+    const ok = approvable(node);
+    if (node.protocol >= 4 || policies.length === 0) return ok;
+    const withheld = legacyWithheld();
+    return ok.filter((c) => !withheld.has(c));
+  }
+
+  /** Why the runtime refuses `command` for `node` (isNodeCommandAllowed), or null. */
+  function refusal(node, command, effective) {
+    const platformId = platformOf(node);
+    const { runtime } = allowFor(platformId);
+    const approvedHost = DESKTOP.has(platformId) && effective.includes(command) && DESKTOP_HOST_COMMANDS.has(command);
+    const allowed = runtime.has(command) || approvedHost || (allowlist === "declared" && node.commands.includes(command) && !deny.has(command));
+    const platform = connectMetadata(node).platform ?? "unknown";
+    if (!allowed) {
+      const message = deny.has(command)
+        ? `node command not allowed: "${command}" is blocked by gateway.nodes.commands.deny`
+        : DANGEROUS_COMMANDS.includes(command)
+          ? `node command not allowed: "${command}" requires explicit gateway.nodes.commands.allow opt-in`
+          : `node command not allowed: "${command}" is not in the allowlist for platform "${platform}"`;
+      return { code: "INVALID_REQUEST", message, details: { reason: "command not allowlisted", command } };
+    }
+    if (!effective.includes(command)) {
+      return {
+        code: "INVALID_REQUEST",
+        message: `node command not allowed: the node (platform: ${platform}) does not support "${command}"`,
+        details: { reason: "command not declared by node", command },
+      };
+    }
+    return null;
+  }
+
+  /** The node's list entry as node.list projects it for this caller. */
+  function entry(node) {
+    const pendingApproval = node.approvalState === "pending-approval";
+    const cmds = commands(node).sort();
+    const { platform, deviceFamily } = connectMetadata(node);
+    const legacyCaps = node.protocol >= 4 || policies.length === 0 ? node.caps : node.caps.filter((c) => !pluginIds.includes(c));
+    const pendingFields =
+      seesPending && node.approvalState.startsWith("pending")
+        ? { pendingRequestId: `req-${node.nodeId.slice(0, 8)}`, pendingDeclaredCaps: [...node.caps].sort(), pendingDeclaredCommands: approvable(node).sort() }
+        : {};
+    const platformId = platformOf(node);
+    const { runtime } = allowFor(platformId);
+    const approvedHost = (c) => DESKTOP.has(platformId) && DESKTOP_HOST_COMMANDS.has(c);
+    return {
+      nodeId: node.nodeId,
+      displayName: node.displayName,
+      platform,
+      version: node.version,
+      clientId: node.clientId,
+      clientMode: "node",
+      ...(deviceFamily ? { deviceFamily } : {}),
+      ...(node.remoteIp ? { remoteIp: node.remoteIp } : {}),
+      caps: pendingApproval ? [] : [...legacyCaps].sort(),
+      commands: cmds,
+      approvalState: node.approvalState,
+      ...pendingFields,
+      connectedAtMs: node.connected ? node.connectedAtMs : undefined,
+      lastConnectedAtMs: node.connectedAtMs,
+      paired: true,
+      connected: node.connected,
+      ...(node.connected
+        ? { invocableCommands: cmds.filter((c) => runtime.has(c) || approvedHost(c) || (allowlist === "declared" && !deny.has(c))) }
+        : {}),
+    };
+  }
+
+  return { platformOf, commands, refusal, entry };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -671,15 +955,25 @@ function validateInvokeParams(p) {
   return null;
 }
 
+/** The error of an invoke the gateway's worker pool has no room for. */
+export const overloadError = () => ({ code: "UNAVAILABLE", message: "WorkerTaskError: worker task capacity reached: code=overloaded", retryable: false });
+
 /**
  * `api.runtime.nodes` over a fleet, as the gateway builds it for a plugin: `list({connected})`
  * and `invoke({nodeId, command, params, timeoutMs, signal})`.
  * `policies`: the node invoke policies registered so far (their `handle` is called for the
- * commands they cover, like the real gateway). `allowlist`: "declared" (default: every command a
- * node lists is invocable) or "policy" (only LINUX_DEFAULT_ALLOW, the policies' commands and
- * `allowCommands`, like a gateway with no `gateway.nodes.commands.allow`).
+ * commands they cover, like the real gateway), `pluginIds` the ids of the plugins that
+ * registered them. `allowlist` "declared" (default: an operator who allowed every command its
+ * nodes declare) or "config" (only `config.gateway.nodes.commands.allow` and `allowCommands`,
+ * beside the platform defaults and the policies). `scopes`: the caller's scopes
+ * [["operator.write"], a service timer's synthetic client].
  */
-export function createNodesRuntime(fleet, { policies = [], allowlist = "declared", allowCommands = [], config = {}, pluginConfig = {} } = {}) {
+export function createNodesRuntime(
+  fleet,
+  { policies = [], pluginIds = [], allowlist = "declared", allowCommands = [], config = {}, pluginConfig = {}, scopes = ["operator.write"] } = {},
+) {
+  if (allowlist !== "declared" && allowlist !== "config") throw new TypeError('allowlist must be "declared" or "config"');
+  const surface = createSurface({ policies, pluginIds, allowlist, allowCommands, config, scopes });
   const respondError = (e) => ({ ok: false, error: e });
 
   async function handleInvoke(p) {
@@ -690,27 +984,9 @@ export function createNodesRuntime(fleet, { policies = [], allowlist = "declared
     if (!node) return respondError(pairingChanged());
     if (node.approvalState === "pending-approval") return respondError(pairingChanged());
     if (!node.connected) return respondError(notConnected());
-    const platform = node.platform ?? "unknown";
+    const refused = surface.refusal(node, command, surface.commands(node));
+    if (refused) return respondError(refused);
     const policy = policies.find((pol) => Array.isArray(pol.commands) && pol.commands.includes(command));
-    const allowed =
-      allowlist === "declared"
-        ? node.commands.includes(command) || LINUX_DEFAULT_ALLOW.includes(command) || Boolean(policy) || allowCommands.includes(command)
-        : LINUX_DEFAULT_ALLOW.includes(command) || allowCommands.includes(command) ||
-          policies.some((pol) => pol.commands?.includes(command) && (pol.defaultPlatforms ?? []).includes(platform));
-    if (!allowed) {
-      return respondError({
-        code: "INVALID_REQUEST",
-        message: `node command not allowed: "${command}" is not in the allowlist for platform "${platform}"`,
-        details: { reason: "command not allowlisted", command },
-      });
-    }
-    if (!node.commands.includes(command)) {
-      return respondError({
-        code: "INVALID_REQUEST",
-        message: `node command not allowed: the node (platform: ${platform}) does not support "${command}"`,
-        details: { reason: "command not declared by node", command },
-      });
-    }
     const sendParams = "params" in p ? p.params : undefined;
     if (policy) {
       let dispatched = false;
@@ -733,7 +1009,7 @@ export function createNodesRuntime(fleet, { policies = [], allowlist = "declared
           idempotencyKey: p.idempotencyKey,
           config,
           pluginConfig,
-          node: { nodeId, displayName: node.displayName, platform, deviceFamily: undefined, caps: node.caps, commands: node.commands },
+          node: surface.entry(node),
           client: null,
           invokeNode,
         });
@@ -764,37 +1040,46 @@ export function createNodesRuntime(fleet, { policies = [], allowlist = "declared
 
   return {
     async list(params) {
-      return fleet.list(params);
+      return { nodes: fleet.listNodes(params).map((n) => surface.entry(n)) };
     },
     async invoke(params) {
       const signal = params?.signal;
       if (signal?.aborted) throw abortError(signal);
       const bad = validateInvokeParams(params);
       if (bad) throw new GatewayClientRequestError({ code: "INVALID_REQUEST", message: bad });
-      fleet._record({ op: "invoke", nodeId: params.nodeId, command: params.command, params: params.params, timeoutMs: params.timeoutMs });
-      const work = handleInvoke(params);
-      let response;
-      if (signal) {
-        let onAbort;
-        const cancelled = new Promise((_, reject) => {
-          onAbort = () => reject(abortError(signal));
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-        try {
-          response = await Promise.race([work, cancelled]);
-        } finally {
-          signal.removeEventListener("abort", onAbort);
-        }
-      } else {
-        response = await work;
+      if (!fleet.admit()) throw new GatewayClientRequestError(overloadError());
+      try {
+        return await admitted(params, signal);
+      } finally {
+        fleet.release();
       }
-      if (!response.ok) throw new GatewayClientRequestError(response.error);
-      return response.payload;
     },
     openDuplex() {
       throw new Error("openDuplex is not simulated");
     },
   };
+
+  async function admitted(params, signal) {
+    fleet._record({ op: "invoke", nodeId: params.nodeId, command: params.command, params: params.params, timeoutMs: params.timeoutMs });
+    const work = handleInvoke(params);
+    let response;
+    if (signal) {
+      let onAbort;
+      const cancelled = new Promise((_, reject) => {
+        onAbort = () => reject(abortError(signal));
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      try {
+        response = await Promise.race([work, cancelled]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    } else {
+      response = await work;
+    }
+    if (!response.ok) throw new GatewayClientRequestError(response.error);
+    return response.payload;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -807,12 +1092,92 @@ const unavailableNodes = () => {
   return { list: unavailable, invoke: unavailable, openDuplex: unavailable };
 };
 
+// Scratch state dirs made for apis that were not given one; removed when the process exits.
+const scratchDirs = [];
+process.once("exit", () => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh scratch folder for a plugin's state (removed when the process exits). */
+export function scratchStateDir() {
+  const d = mkdtempSync(join(tmpdir(), "fake-openclaw-state-"));
+  scratchDirs.push(d);
+  return d;
+}
+
+// Trusted plugins' keyed stores, per state dir and namespace (like the SQLite file under the state dir).
+const keyedStores = new Map();
+
+/** The error openKeyedStore throws for a plugin that is neither bundled nor a trusted official install. */
+export class PluginTrustRefusalError extends Error {
+  constructor({ methodName, pluginId, source, origin = "config" }) {
+    super(
+      `${methodName} is only available for trusted plugins in this release. Plugin ${JSON.stringify(pluginId)} loaded from ${JSON.stringify(source)} ` +
+        `with origin ${JSON.stringify(origin)}; reason=record-missing; registryPath=null; origin=${JSON.stringify(origin)}; installSource=null; ` +
+        "installSpec=null. Compare this registryPath with openclaw plugins inspect <plugin-id> --json. If the CLI and Gateway state paths differ, " +
+        "align the service environment; otherwise reinstall from the official npm package or ClawHub listing.",
+    );
+    this.code = "PLUGIN_TRUST_REFUSED";
+    this.name = "PluginTrustRefusalError";
+  }
+}
+
+/** A keyed store as openKeyedStore returns it to a trusted plugin: async register/lookup/delete/entries, JSON values of at most 1 MiB. */
+function keyedStore(stateDir, pluginId, { namespace, maxEntries } = {}) {
+  if (typeof namespace !== "string" || !/^[a-z0-9][a-z0-9._-]*$/i.test(namespace) || Buffer.byteLength(namespace) > 128) {
+    throw new Error(`invalid plugin state namespace: ${namespace}`);
+  }
+  const storeKey = `${stateDir}\0${pluginId}\0${namespace}`;
+  let map = keyedStores.get(storeKey);
+  if (!map) keyedStores.set(storeKey, (map = new Map()));
+  const checkKey = (key) => {
+    const k = String(key).trim();
+    if (!k || Buffer.byteLength(k) > 512) throw new Error("plugin state key must be 1 to 512 bytes");
+    return k;
+  };
+  return {
+    async register(key, value) {
+      const k = checkKey(key);
+      const text = JSON.stringify(value);
+      if (text === undefined || Buffer.byteLength(text) > 1024 * 1024) throw new Error("plugin state value must be JSON of at most 1 MiB");
+      map.delete(k);
+      map.set(k, text);
+      while (Number.isInteger(maxEntries) && map.size > maxEntries) map.delete(map.keys().next().value);
+    },
+    async lookup(key) {
+      const t = map.get(checkKey(key));
+      return t === undefined ? undefined : JSON.parse(t);
+    },
+    async delete(key) {
+      return map.delete(checkKey(key));
+    },
+    async entries() {
+      return [...map].map(([key, t]) => ({ key, value: JSON.parse(t) }));
+    },
+    async clear() {
+      map.clear();
+    },
+  };
+}
+
+/** "main" and "global" as the system-event runtime canonicalises them; other keys must be agent-qualified. */
+function systemEventSessionKey(sessionKey) {
+  const k = sessionKey.trim();
+  if (k === "main") return "agent:main:main";
+  if (k === "global") return "global";
+  if (/^agent:[^:]+:.+$/.test(k)) return k;
+  throw new Error("system events require an agent-qualified sessionKey");
+}
+
 /**
  * A plugin `api` over a fleet, and what the plugin registers through it.
  * Options: `fleet`, `pluginConfig` [{}], `config` (the whole OpenClaw config) [{}], `id`
  * ["clawbernetes"], `registrationMode` ["full"], `runtime` [true] (false: runtime.nodes throws
  * like outside the gateway), `manifest` (openclaw.plugin.json: enforces contracts.tools),
- * `allowlist` ["declared" | "policy"], `allowCommands` [], `stateDir` [a temp dir path].
+ * `allowlist` ["declared" | "config"], `allowCommands` [], `scopes` (of the caller the runtime
+ * serves) [["operator.write"]], `stateDir` [a fresh scratch folder], `trusted` [false]: whether
+ * the plugin may open a keyed store (bundled or trusted official install), `source` (its entry
+ * path, for the trust error).
  */
 export function createApi({
   fleet,
@@ -824,16 +1189,23 @@ export function createApi({
   manifest,
   allowlist = "declared",
   allowCommands = [],
-  stateDir = join(tmpdir(), `fake-openclaw-state-${process.pid}`),
+  scopes = ["operator.write"],
+  stateDir = scratchStateDir(),
+  trusted = false,
+  source = resolvePath(here, "../../js-shim/index.js"),
   workspaceDir = process.cwd(),
 } = {}) {
   const tools = new Map();
   const services = [];
   const methods = new Map();
   const policies = [];
+  const pluginIds = [];
   const logs = [];
   const events = [];
   const errors = [];
+  const systemEvents = [];
+  const heartbeats = [];
+  const queues = new Map(); // session key -> [{text, contextKey}]
   let sealed = false;
   let lateRegistrations = 0;
 
@@ -845,7 +1217,37 @@ export function createApi({
   };
 
   const nodesRuntime =
-    runtime && fleet ? createNodesRuntime(fleet, { policies, allowlist, allowCommands, config, pluginConfig }) : unavailableNodes();
+    runtime && fleet ? createNodesRuntime(fleet, { policies, pluginIds, allowlist, allowCommands, config, pluginConfig, scopes }) : unavailableNodes();
+
+  const state = {
+    resolveStateDir: () => stateDir,
+    openKeyedStore(options) {
+      if (!trusted) throw new PluginTrustRefusalError({ methodName: "openKeyedStore", pluginId: id, source });
+      return keyedStore(stateDir, id, options);
+    },
+  };
+
+  const system = {
+    // enqueueSystemEvent(text, {sessionKey, contextKey?, …}) → boolean (src/infra/system-events.ts)
+    enqueueSystemEvent(text, options) {
+      const { sessionKey, contextKey } = options; // throws on undefined options, like the real destructuring
+      const key = systemEventSessionKey(sessionKey.trim()); // throws on a missing sessionKey ("reading 'trim'")
+      let queue = queues.get(key);
+      if (!queue) queues.set(key, (queue = []));
+      const cleaned = String(text).trim();
+      const ctx = typeof contextKey === "string" && contextKey.trim() ? contextKey.trim().toLowerCase() : null;
+      const duplicate = (e) => e !== undefined && e.text === cleaned && e.contextKey === ctx;
+      const accepted = Boolean(cleaned) && !(ctx === null ? duplicate(queue.at(-1)) : queue.some(duplicate));
+      systemEvents.push({ text: cleaned, sessionKey: key, contextKey: ctx, accepted });
+      if (!accepted) return false;
+      queue.push({ text: cleaned, contextKey: ctx });
+      if (queue.length > 20) queue.shift();
+      return true;
+    },
+    requestHeartbeat(opts) {
+      heartbeats.push({ ...opts });
+    },
+  };
 
   const guard = (fn) => (...args) => {
     if (sealed) {
@@ -865,7 +1267,7 @@ export function createApi({
     config,
     pluginConfig,
     logger,
-    runtime: { nodes: nodesRuntime },
+    runtime: { nodes: nodesRuntime, state, system },
     resolvePath: (p) => resolvePath(workspaceDir, p),
     registerTool: guard((tool, opts) => {
       const name = typeof tool === "function" ? opts?.name : tool?.name;
@@ -887,6 +1289,7 @@ export function createApi({
     }),
     registerNodeInvokePolicy: guard((policy) => {
       policies.push(policy);
+      if (!pluginIds.includes(id)) pluginIds.push(id);
     }),
     registerCli: guard(() => {}),
     registerCommand: guard(() => {}),
@@ -910,6 +1313,14 @@ export function createApi({
     policies,
     logs,
     events,
+    /** Every enqueueSystemEvent call: `{text, sessionKey, contextKey, accepted}`. */
+    systemEvents,
+    /** Every requestHeartbeat call's options. */
+    heartbeats,
+    /** The texts queued on the main session now, as the gateway's `status` shows queuedSystemEvents. */
+    queuedSystemEvents: () => (queues.get("agent:main:main") ?? []).map((e) => e.text),
+    /** The state dir resolveStateDir() returns. */
+    stateDir,
     /** Registration errors the real loader would report (undeclared tools, …). */
     errors,
     get lateRegistrations() {

@@ -12,7 +12,11 @@ import {
   DEFAULT_COMMANDS,
   FIXTURES,
   GatewayClientRequestError,
+  PluginTrustRefusalError,
+  nodeIdFor,
+  runIds,
 } from "./fake-openclaw.mjs";
+import { statSync } from "node:fs";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -161,19 +165,24 @@ test("disconnected, unknown, pending and undeclared: the gateway's codes and mes
   const pending = await call("c".repeat(64), "node.health");
   assert.equal(pending.message, "node pairing changed while invocation was active");
 
+  // today's clawnode sends platform "linux x86_64": the gateway names it so in both texts
   const undeclared = await call(B, "gpu.list");
   assert.equal(undeclared.code, "INVALID_REQUEST");
-  assert.equal(undeclared.message, 'node command not allowed: "gpu.list" is not in the allowlist for platform "linux"');
+  assert.equal(undeclared.message, 'node command not allowed: "gpu.list" is not in the allowlist for platform "linux x86_64"');
+  assert.deepEqual(undeclared.details, { reason: "command not allowlisted", command: "gpu.list" });
 
+  // system.notify is a default of platform "unknown" (what "linux x86_64" normalises to), but node-b does not declare it
   const notSupported = await call(B, "system.notify");
   assert.equal(notSupported.code, "INVALID_REQUEST");
-  assert.equal(notSupported.message, 'node command not allowed: the node (platform: linux) does not support "system.notify"');
+  assert.equal(notSupported.message, 'node command not allowed: the node (platform: linux x86_64) does not support "system.notify"');
   assert.deepEqual(notSupported.details, { reason: "command not declared by node", command: "system.notify" });
 });
 
 test("a node command error: plain path 'CODE: message', policy path INVALID_REQUEST with details.code", async () => {
   const answers = { "workload.list": { error: { code: "COMMAND_ERROR", message: "docker: not found" } } };
-  const fleet = createFleet({ nodes: twoNodes({ answers }), latency: 1 });
+  // a protocol-4 node on platform "linux": a linux policy applies to it and withholds nothing
+  const modern = (extra = {}) => twoNodes({ protocol: 4, platform: "linux", ...extra });
+  const fleet = createFleet({ nodes: modern({ answers }), latency: 1 });
   const plain = createApi({ fleet });
   const e1 = await plain.api.runtime.nodes.invoke({ nodeId: A, command: "workload.list", params: {} }).catch((e) => e);
   assert.equal(e1.code, "UNAVAILABLE");
@@ -186,17 +195,17 @@ test("a node command error: plain path 'CODE: message', policy path INVALID_REQU
     commands: ["workload.list", "node.health"],
     defaultPlatforms: ["linux"],
     handle: async (ctx) => {
-      seen = { nodeId: ctx.nodeId, command: ctx.command, platform: ctx.node.platform };
+      seen = { nodeId: ctx.nodeId, command: ctx.command, platform: ctx.node.platform, deviceFamily: ctx.node.deviceFamily };
       return await ctx.invokeNode();
     },
   });
   const e2 = await withPolicy.api.runtime.nodes.invoke({ nodeId: A, command: "workload.list", params: {} }).catch((e) => e);
-  assert.deepEqual(seen, { nodeId: A, command: "workload.list", platform: "linux" });
+  assert.deepEqual(seen, { nodeId: A, command: "workload.list", platform: "linux", deviceFamily: "Linux" });
   assert.equal(e2.code, "INVALID_REQUEST");
   assert.equal(e2.message, "docker: not found");
   assert.deepEqual(e2.details, { nodeError: { code: "COMMAND_ERROR", message: "docker: not found" }, nodeCommandDispatched: true, code: "COMMAND_ERROR" });
 
-  const t = createFleet({ nodes: twoNodes(), latency: 50 });
+  const t = createFleet({ nodes: modern(), latency: 50 });
   const timed = createApi({ fleet: t });
   timed.api.registerNodeInvokePolicy({ commands: ["node.health"], defaultPlatforms: ["linux"], handle: (ctx) => ctx.invokeNode() });
   const e3 = await timed.api.runtime.nodes.invoke({ nodeId: A, command: "node.health", params: {}, timeoutMs: 10 }).catch((e) => e);
@@ -205,35 +214,168 @@ test("a node command error: plain path 'CODE: message', policy path INVALID_REQU
   assert.deepEqual(e3.details, { nodeError: { code: "TIMEOUT", message: "node invoke timed out" }, nodeCommandDispatched: true, code: "TIMEOUT" });
 });
 
-test("allowlist 'policy': only linux defaults and the registered policies' commands pass", async () => {
-  const fleet = createFleet({ nodes: twoNodes(), latency: 1 });
-  const host = createApi({ fleet, allowlist: "policy" });
-  host.api.registerNodeInvokePolicy({ commands: ["gpu.list"], defaultPlatforms: ["linux"], handle: (ctx) => ctx.invokeNode() });
-  assert.equal((await host.api.runtime.nodes.invoke({ nodeId: A, command: "gpu.list", params: {} })).ok, true);
-  const err = await host.api.runtime.nodes.invoke({ nodeId: A, command: "workload.run", params: { image: "x" } }).catch((e) => e);
-  assert.equal(err.message, 'node command not allowed: "workload.run" is not in the allowlist for platform "linux"');
+test("allowlist 'config': platform defaults, gateway.nodes.commands.allow and linux policies; 'linux x86_64' gets no linux policy", async () => {
+  const C = "c".repeat(64);
+  const nodes = [
+    { nodeId: A, displayName: "modern", protocol: 4, platform: "linux" },
+    { nodeId: C, displayName: "today", commands: [...DEFAULT_COMMANDS, "system.notify"] },
+  ];
+  const fleet = createFleet({ nodes, latency: 1 });
+  const config = { gateway: { nodes: { commands: { allow: ["node.health"], deny: ["gpu.metrics"] } } } };
+  const host = createApi({ fleet, allowlist: "config", config });
+  host.api.registerNodeInvokePolicy({ commands: ["gpu.list", "gpu.metrics"], defaultPlatforms: ["linux"], handle: (ctx) => ctx.invokeNode() });
+  const call = (nodeId, command) => host.api.runtime.nodes.invoke({ nodeId, command, params: {} }).then((r) => r.ok, (e) => e.message);
+  assert.equal(await call(A, "gpu.list"), true);
+  assert.equal(await call(A, "node.health"), true);
+  assert.equal(await call(A, "workload.run"), 'node command not allowed: "workload.run" is not in the allowlist for platform "linux"');
+  assert.equal(await call(A, "gpu.metrics"), 'node command not allowed: "gpu.metrics" is blocked by gateway.nodes.commands.deny');
+  assert.equal(await call(C, "node.health"), true);
+  assert.equal(await call(C, "system.notify"), true);
+  assert.equal(await call(C, "gpu.list"), 'node command not allowed: "gpu.list" is not in the allowlist for platform "linux x86_64"');
+  const { nodes: listed } = await host.api.runtime.nodes.list({});
+  // modern: system.run and system.which pass the linux pairing allowlist (desktop host commands)
+  assert.deepEqual(listed.map((n) => [n.displayName, n.commands]), [
+    ["modern", ["gpu.list", "node.health", "system.run", "system.which"]],
+    ["today", ["node.health", "system.notify"]],
+  ]);
+  assert.deepEqual(listed.map((n) => n.invocableCommands), [["gpu.list", "node.health", "system.run", "system.which"], ["node.health", "system.notify"]]);
 });
 
-test("list({connected:true}) keeps connected nodes, sorted by name, with the gateway's field names", async () => {
+test("a protocol-3 node loses every policy-named command that is not built in, once any plugin registers a policy", async () => {
   const nodes = [
-    { nodeId: B, displayName: "zeta" },
-    { nodeId: A, displayName: "Alpha" },
-    { nodeId: "c".repeat(64), displayName: "beta", connected: false },
-    { nodeId: "d".repeat(64), displayName: "gamma", approvalState: "pending-approval" },
+    { nodeId: A, displayName: "today", caps: ["clawbernetes", "container", "docker", "gpu", "nvidia", "system"] },
+    { nodeId: B, displayName: "modern", protocol: 4, platform: "linux" },
   ];
-  const { api } = createApi({ fleet: createFleet({ nodes, latency: 1 }) });
+  const fleet = createFleet({ nodes, latency: 1 });
+  const host = createApi({ fleet });
+  const before = (await host.api.runtime.nodes.list({})).nodes;
+  assert.deepEqual(before.map((n) => n.commands.length), [68, 68], "no policy: nothing withheld");
+  host.api.registerNodeInvokePolicy({ commands: ["gpu.metrics", "node.health", "system.which"], defaultPlatforms: ["linux"], handle: (ctx) => ctx.invokeNode() });
+  const { nodes: listed } = await host.api.runtime.nodes.list({});
+  const today = listed.find((n) => n.displayName === "today");
+  const modern = listed.find((n) => n.displayName === "modern");
+  assert.equal(today.commands.length, 66);
+  assert.deepEqual(["gpu.metrics", "node.health", "system.which"].map((c) => today.commands.includes(c)), [false, false, true], "system.which is built in");
+  assert.deepEqual(today.caps, ["container", "docker", "gpu", "nvidia", "system"], "the cap named after the plugin is withheld too");
+  assert.equal(modern.commands.length, 68);
+  const err = await host.api.runtime.nodes.invoke({ nodeId: A, command: "gpu.metrics", params: {} }).catch((e) => e);
+  assert.equal(err.code, "INVALID_REQUEST");
+  assert.equal(err.message, 'node command not allowed: the node (platform: linux x86_64) does not support "gpu.metrics"');
+  assert.deepEqual(err.details, { reason: "command not declared by node", command: "gpu.metrics" });
+  assert.equal((await host.api.runtime.nodes.invoke({ nodeId: B, command: "gpu.metrics", params: {} })).ok, true);
+});
+
+test("list entries: the gateway's fields; deviceFamily only from protocol 4; pending fields only for operator.admin/pairing callers", async () => {
+  const C = "c".repeat(64);
+  const nodes = [
+    { nodeId: B, displayName: "zeta", commands: ["node.health", "node.capabilities"] },
+    { nodeId: A, displayName: "Alpha", protocol: 4, platform: "linux", commands: ["node.health", "node.capabilities"] },
+    { nodeId: "e".repeat(64), displayName: "beta", connected: false },
+    { nodeId: C, displayName: "gamma", approvalState: "pending-approval", commands: ["node.health", "node.capabilities"] },
+  ];
+  const fleet = createFleet({ nodes, latency: 1 });
+  const { api } = createApi({ fleet });
   const all = await api.runtime.nodes.list();
   assert.deepEqual(all.nodes.map((n) => n.displayName), ["Alpha", "gamma", "zeta", "beta"]);
   const { nodes: listed } = await api.runtime.nodes.list({ connected: true });
   assert.deepEqual(listed.map((n) => n.displayName), ["Alpha", "gamma", "zeta"]);
-  const a = listed[0];
-  for (const key of ["nodeId", "displayName", "platform", "connected", "caps", "commands", "approvalState", "paired", "invocableCommands"]) {
-    assert.ok(key in a, `missing ${key}`);
+  const at = fleet.nodes.get(B).connectedAtMs;
+  assert.deepEqual(listed[2], {
+    nodeId: B, displayName: "zeta", platform: "linux x86_64", version: "0.4.2", clientId: "node-host", clientMode: "node",
+    caps: ["container", "docker", "gpu", "nvidia", "system"], commands: ["node.capabilities", "node.health"], approvalState: "approved",
+    connectedAtMs: at, lastConnectedAtMs: at, paired: true, connected: true, invocableCommands: ["node.capabilities", "node.health"],
+  });
+  assert.equal(listed[0].deviceFamily, "Linux");
+  assert.equal("deviceFamily" in listed[2], false, "a protocol-3 node sends no deviceFamily");
+  // pending approval: caps and commands empty; the pending surface is hidden from a service's synthetic client
+  assert.deepEqual([listed[1].caps, listed[1].commands, listed[1].invocableCommands, "pendingDeclaredCommands" in listed[1]], [[], [], [], false]);
+  const admin = createApi({ fleet, scopes: ["operator.admin"] });
+  const gamma = (await admin.api.runtime.nodes.list({})).nodes.find((n) => n.displayName === "gamma");
+  assert.deepEqual([gamma.pendingRequestId, gamma.pendingDeclaredCommands], [`req-${C.slice(0, 8)}`, ["node.capabilities", "node.health"]]);
+  const offline = all.nodes[3];
+  assert.deepEqual([offline.connected, "invocableCommands" in offline, offline.connectedAtMs], [false, false, undefined]);
+});
+
+test("admission: at most 128 invokes pending gateway-wide; past that the overload error at once, retryable false, no details", async () => {
+  const nodes = Array.from({ length: 130 }, (_, i) => ({ nodeId: nodeIdFor(`n${i}`), displayName: `n${i}` }));
+  const fleet = createFleet({ nodes, latency: 30 });
+  const { api } = createApi({ fleet });
+  const settled = []; // the order answers and refusals arrive in
+  const results = await Promise.all(
+    nodes.map((n) =>
+      api.runtime.nodes.invoke({ nodeId: n.nodeId, command: "node.health", params: {} }).then(
+        () => settled.push("ok") && { ok: true },
+        (e) => settled.push("refused") && { e },
+      ),
+    ),
+  );
+  const refused = results.filter((r) => r.e);
+  assert.equal(results.length - refused.length, 128);
+  assert.equal(refused.length, 2);
+  assert.deepEqual(settled.slice(0, 3), ["refused", "refused", "ok"], "refused at once, before any node answered");
+  for (const { e } of refused) {
+    assert.ok(e instanceof GatewayClientRequestError);
+    assert.deepEqual(
+      { name: e.name, code: e.code, gatewayCode: e.gatewayCode, message: e.message, retryable: e.retryable, details: e.details },
+      { name: "GatewayClientRequestError", code: "UNAVAILABLE", gatewayCode: "UNAVAILABLE", message: "WorkerTaskError: worker task capacity reached: code=overloaded", retryable: false, details: undefined },
+    );
   }
-  assert.equal(a.platform, "linux");
-  assert.equal(a.approvalState, "approved");
-  assert.deepEqual(a.commands, [...DEFAULT_COMMANDS].sort());
-  assert.deepEqual(listed[1].commands, [], "a node pending approval lists no commands");
+  assert.deepEqual([fleet.stats().overloaded, fleet.stats().peakPending, fleet.pending], [2, 128, 0]);
+  assert.equal(fleet.takeLog().filter((e) => e.op === "invoke").length, 128, "a refused invoke never reaches the node registry");
+  // a smaller capacity, set on the fleet
+  fleet.capacity = 3;
+  const few = await Promise.all(nodes.slice(0, 5).map((n) => api.runtime.nodes.invoke({ nodeId: n.nodeId, command: "node.health", params: {} }).then(() => "ok", (e) => e.message)));
+  assert.deepEqual(few, ["ok", "ok", "ok", "WorkerTaskError: worker task capacity reached: code=overloaded", "WorkerTaskError: worker task capacity reached: code=overloaded"]);
+  assert.equal((await api.runtime.nodes.invoke({ nodeId: nodes[0].nodeId, command: "node.health", params: {} })).ok, true, "room again once answered");
+});
+
+test("state: openKeyedStore is refused for a path-loaded plugin; resolveStateDir gives a scratch dir; trusted plugins get a keyed store", async () => {
+  const host = createApi({ fleet: createFleet({ nodes: [] }) });
+  const err = (() => {
+    try {
+      host.api.runtime.state.openKeyedStore({ namespace: "clawbernetes", maxEntries: 16 });
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(err instanceof PluginTrustRefusalError);
+  assert.equal(err.code, "PLUGIN_TRUST_REFUSED");
+  assert.match(err.message, /^openKeyedStore is only available for trusted plugins in this release\. Plugin "clawbernetes" loaded from ".*js-shim\/index\.js" with origin "config"; reason=record-missing;/);
+  const dir = host.api.runtime.state.resolveStateDir();
+  assert.equal(statSync(dir).isDirectory(), true);
+  assert.notEqual(createApi({}).api.runtime.state.resolveStateDir(), dir, "each api gets its own scratch dir");
+
+  const trusted = createApi({ trusted: true, stateDir: dir });
+  const store = trusted.api.runtime.state.openKeyedStore({ namespace: "clawbernetes", maxEntries: 2 });
+  await store.register("holds", '{"list":[]}');
+  assert.equal(await store.lookup("holds"), '{"list":[]}');
+  assert.equal(await store.lookup("monitor"), undefined);
+  const again = createApi({ trusted: true, stateDir: dir }).api.runtime.state.openKeyedStore({ namespace: "clawbernetes", maxEntries: 2 });
+  assert.equal(await again.lookup("holds"), '{"list":[]}', "kept across registrations with the same state dir");
+  await again.register("a", 1);
+  await again.register("b", 2);
+  assert.deepEqual((await again.entries()).map((e) => e.key), ["a", "b"], "maxEntries evicts the oldest");
+  await assert.rejects(again.register("big", "x".repeat(1024 * 1024)), /at most 1 MiB/);
+});
+
+test("system events: options and sessionKey required, main canonicalised, duplicates dropped, 20 kept; heartbeats recorded", async () => {
+  const host = createApi({});
+  const sys = host.api.runtime.system;
+  assert.throws(() => sys.enqueueSystemEvent("x"), TypeError);
+  assert.throws(() => sys.enqueueSystemEvent("x", {}), TypeError);
+  assert.equal(sys.enqueueSystemEvent("  node down  ", { sessionKey: "main" }), true);
+  assert.equal(sys.enqueueSystemEvent("node down", { sessionKey: "main" }), false, "the same text at the tail");
+  assert.equal(sys.enqueueSystemEvent("", { sessionKey: "main" }), false);
+  assert.equal(sys.enqueueSystemEvent("a", { sessionKey: "main", contextKey: "K" }), true);
+  assert.equal(sys.enqueueSystemEvent("b", { sessionKey: "main", contextKey: "K" }), true);
+  assert.equal(sys.enqueueSystemEvent("a", { sessionKey: "main", contextKey: "k" }), false, "with a contextKey any queued duplicate");
+  assert.equal(sys.enqueueSystemEvent("other", { sessionKey: "agent:main:side" }), true);
+  assert.deepEqual(host.queuedSystemEvents(), ["node down", "a", "b"]);
+  assert.deepEqual(host.systemEvents[0], { text: "node down", sessionKey: "agent:main:main", contextKey: null, accepted: true });
+  for (let i = 0; i < 20; i++) sys.enqueueSystemEvent(`e${i}`, { sessionKey: "main" });
+  assert.deepEqual(host.queuedSystemEvents(), Array.from({ length: 20 }, (_, i) => `e${i}`));
+  sys.requestHeartbeat({ source: "other", intent: "event", reason: "r", sessionKey: "main" });
+  assert.deepEqual(host.heartbeats, [{ source: "other", intent: "event", reason: "r", sessionKey: "main" }]);
 });
 
 test("makeNodes is deterministic and shapes payloads: GPU count, CPU-only, failing", async () => {
@@ -270,6 +412,30 @@ test("clawnode's parameter errors: env as a map, missing image", async () => {
   const ok = await api.runtime.nodes.invoke({ nodeId: id, command: "workload.run", params: { image: "pytorch/pytorch:2.0", gpus: 1, env: ["A=1"] } });
   assert.equal(ok.payload.success, true);
   assert.match(ok.payload.containerId, /^[0-9a-f]{64}$/);
+});
+
+test("workload.run starts a container that workload.list shows from then on, with the node's runStatus; a function answer replaces the list", async () => {
+  const fleet = createFleet({ nodes: [{ nodeId: A, displayName: "node-a" }, { nodeId: B, displayName: "node-b", runStatus: "Exited (1) 1 second ago" }], latency: 0 });
+  const { api } = createApi({ fleet });
+  const call = (nodeId, command, params = {}) => api.runtime.nodes.invoke({ nodeId, command, params }).then((r) => r.payload);
+  const run = await call(A, "workload.run", { image: "pytorch/pytorch:2.0", name: "train-9" });
+  const ids = runIds(A, 0);
+  assert.deepEqual(run, { containerId: ids.containerId, image: "pytorch/pytorch:2.0", name: "train-9", runtime: "cli", success: true, workloadId: ids.workloadId });
+  const unnamed = await call(A, "workload.run", { image: "vllm/vllm-openai:v0.6.0" });
+  assert.deepEqual([unnamed.containerId, unnamed.name], [runIds(A, 1).containerId, "vllm-openai-1"]);
+  const list = await call(A, "workload.list");
+  assert.deepEqual(list.workloads, [
+    ...FIXTURES["workload.list"].response.workloads,
+    { containerId: ids.containerId.slice(0, 12), image: "pytorch/pytorch:2.0", name: "train-9", status: "Up Less than a second" },
+    { containerId: runIds(A, 1).containerId.slice(0, 12), image: "vllm/vllm-openai:v0.6.0", name: "vllm-openai-1", status: "Up Less than a second" },
+  ]);
+  assert.equal(list.count, 3);
+  fleet.nodes.get(A).started[0].status = "Exited (0) 2 seconds ago";
+  assert.equal((await call(A, "workload.list")).workloads[1].status, "Exited (0) 2 seconds ago");
+  await call(B, "workload.run", { image: "busybox:1.36", name: "oops" });
+  assert.equal((await call(B, "workload.list")).workloads.at(-1).status, "Exited (1) 1 second ago");
+  fleet.nodes.get(B).answers["workload.list"] = () => ({ count: 0, runtime: "cli", workloads: [] });
+  assert.deepEqual((await call(B, "workload.list")).workloads, []);
 });
 
 test("the log-normal model: median 20 ms, p99 about 200 ms, deterministic per (seed, node, seq)", () => {

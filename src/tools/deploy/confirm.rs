@@ -150,5 +150,5 @@ async fn logs<H: Host>(session: &Session<'_, H>, container_id: &str) -> Vec<Stri
     };
     let lines: Vec<&str> = l.logs.lines().chain(l.stderr.lines()).filter(|s| !s.trim().is_empty()).collect();
     let from = lines.len().saturating_sub(LOG_LINES);
-    lines.iter().skip(from).map(|s| redact::line(cut(s, 500))).collect()
+    lines.iter().skip(from).map(|s| redact::line(&cut(s, 500))).collect()
 }
