@@ -229,7 +229,10 @@ impl Operator {
         Ok(out)
     }
 
-    /// Ids of nodes `node.list` shows connected with a non-empty command list.
+    /// Ids of nodes `node.list` shows connected and approved: `approvalState: "approved"`
+    /// (OpenClaw 2026.9.6 says `pending-approval`, `pending-reapproval` or `unapproved`
+    /// otherwise), or, from a gateway that gives no approval state, a non-empty command list.
+    /// An approved node may have no commands at all when the allowlist grants none.
     pub async fn ready_nodes(&mut self) -> Result<BTreeSet<String>, String> {
         let list = self.call("node.list", json!({}), Duration::from_secs(10)).await?;
         Ok(list
@@ -239,7 +242,10 @@ impl Operator {
                 nodes
                     .iter()
                     .filter(|n| n.get("connected") == Some(&Value::Bool(true)))
-                    .filter(|n| n.get("commands").and_then(Value::as_array).is_some_and(|c| !c.is_empty()))
+                    .filter(|n| match n.get("approvalState").and_then(Value::as_str) {
+                        Some(state) => state == "approved",
+                        None => n.get("commands").and_then(Value::as_array).is_some_and(|c| !c.is_empty()),
+                    })
                     .filter_map(|n| n.get("nodeId").and_then(Value::as_str).map(str::to_string))
                     .collect()
             })

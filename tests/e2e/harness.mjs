@@ -237,8 +237,9 @@ function tail(text, lines = 40) {
 
 /**
  * Sets `gateway.nodes.commands.allow` in a running gateway's config file to `commands` (the
- * node commands the gateway approves beyond its built-in ones). The gateway reloads its config
- * when the file changes; nodes pick the list up when they are (re)approved.
+ * node commands the gateway approves beyond its built-in ones). The gateway hot-reloads that key
+ * (`[reload] config hot reload applied (gateway.nodes.commands.allow)` in its output); whether a
+ * node already approved gets the new list without a new approval is the gateway's business.
  */
 export function setNodeCommandsAllow(gw, commands) {
   const path = join(gw.dir, "state/openclaw.json");
@@ -268,7 +269,7 @@ export function clawnodeCommands() {
  * @param {boolean} [o.approve] approve the fleet (default true); otherwise wait until every
  *   node has connected or been refused (`ready`)
  * @param {number} [o.timeoutMs] how long connecting and approving may take (default 90 s, plus
- *   0.5 s per node past 100)
+ *   0.6 s per node past 100: 300 realistic nodes took 70–116 s on a busy 2-core machine)
  */
 export async function startFleet(gw, { fleet, nodes, shape, seed, wire, legacy = false, timedFaults = false, stateDir, approve = true, extraArgs = [], timeoutMs } = {}) {
   const args = ["run", "--gateway", gw.wsUrl, "--state-dir", stateDir ?? join(gw.dir, "sim")];
@@ -279,7 +280,7 @@ export async function startFleet(gw, { fleet, nodes, shape, seed, wire, legacy =
   if (legacy && wire && wire !== "legacy") throw new Error(`startFleet: legacy: true and wire: ${wire} disagree`);
   if (wire ?? (legacy ? "legacy" : undefined)) args.push("--wire", wire ?? "legacy");
   if (!timedFaults) args.push("--no-timed-faults");
-  const wait = timeoutMs ?? 90000 + Math.max(0, (nodes ?? 0) - 100) * 500;
+  const wait = timeoutMs ?? 90000 + Math.max(0, (nodes ?? 0) - 100) * 600;
   if (approve) args.push("--approve", "--approve-timeout", String(Math.ceil(wait / 1000)));
   args.push(...extraArgs);
   const child = spawn(CLAWSIM, args, { env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: gw.token }, stdio: ["pipe", "pipe", "pipe"], detached: true });
@@ -355,6 +356,22 @@ export async function startFleet(gw, { fleet, nodes, shape, seed, wire, legacy =
     await sim.waitFor((e) => e.event === "ready", wait, { past: true });
   }
   return sim;
+}
+
+/**
+ * A fleet's totals as `clawsim fleet --summary` computes them from the fleet alone (nodes, wire
+ * modes, CPUs, GPUs by model with busy/free, containers by state and health, memory), for a test
+ * to check the numbers it states. Options as startFleet: `fleet`, or `nodes` with `shape`/`seed`;
+ * `wire` counts nodes in that mode.
+ */
+export function fleetSummary({ fleet, nodes, shape, seed, wire } = {}) {
+  const args = ["fleet", "--summary"];
+  if (fleet) args.push("--fleet", fleet);
+  if (nodes) args.push("--nodes", String(nodes));
+  if (shape) args.push("--shape", shape);
+  if (seed !== undefined) args.push("--seed", String(seed));
+  if (wire) args.push("--wire", wire);
+  return JSON.parse(execFileSync(CLAWSIM, args, { encoding: "utf8" }));
 }
 
 /**

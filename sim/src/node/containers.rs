@@ -594,11 +594,14 @@ impl Node {
         Ok(json!({"exitCode": code, "stdout": stdout, "stderr": stderr, "success": code == 0}))
     }
 
-    /// Stops every running container, like `node.drain`.
+    /// Stops every container `docker ps` lists (running, paused, restarting), like `node.drain`.
     pub(super) fn node_drain(&mut self, params: Value, now: u64) -> Result<Value, String> {
         let p: NodeDrainParams = parse(params)?;
         let mut stopped = 0;
-        for c in self.containers.iter_mut().filter(|c| matches!(c.state, State::Running | State::Paused)) {
+        for c in
+            self.containers.iter_mut().filter(|c| matches!(c.state, State::Running | State::Paused | State::Restarting))
+        {
+            c.timeline = None;
             c.state = State::Exited;
             c.exit_code = 143;
             c.since_ms = now;

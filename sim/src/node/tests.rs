@@ -378,3 +378,12 @@ fn a_display_name_is_the_hostname_the_node_reports() {
     assert_eq!(ok(n.handle("system.info", json!({}), T0))["hostname"], json!("ubuntu"));
     assert_eq!(ok(n.handle("node.capabilities", json!({}), T0))["hostname"], json!("ubuntu"));
 }
+
+#[test]
+fn drain_stops_a_restart_loop_for_good() {
+    let mut n = node_with_images(IMAGES);
+    ok(n.handle("workload.run", json!({"image": "clawsim/crashloop:1", "name": "loop"}), T0));
+    let drained = ok(n.handle("node.drain", json!({}), T0 + 1_550));
+    assert_eq!(drained["stopped_workloads"], json!(1));
+    assert_eq!(statuses(&mut n, T0 + 61_550), ["Exited (143) About a minute ago"]);
+}
