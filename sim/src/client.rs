@@ -5,12 +5,12 @@ use crate::clock::now_ms;
 use crate::identity::Identity;
 use crate::latency::Latency;
 use crate::node::{Node, Reply};
-use crate::wire::{self, Hello, Incoming, InvokeRequest};
+use crate::wire::{self, GatewayError, Hello, Incoming, InvokeRequest};
 use futures_util::{SinkExt, StreamExt};
 use rand::{Rng, SeedableRng};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, Semaphore};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -21,8 +21,12 @@ pub enum Event {
     Connected { name: String, node_id: String },
     /// The connection ended; `reason` says why.
     Disconnected { name: String, node_id: String, reason: String },
-    /// The gateway refused the connect.
-    Refused { name: String, node_id: String, error: String },
+    /// The gateway answered the connect with an error (`attempt` counts tries since the last
+    /// successful connect).
+    Refused { name: String, node_id: String, error: GatewayError, attempt: u32 },
+    /// The connection could not be set up: TCP, the HTTP upgrade (the gateway answers 503 past
+    /// 32 unauthenticated sockets per address), no challenge, no answer in time.
+    Unreachable { name: String, node_id: String, error: String, attempt: u32 },
     /// One invoke was served.
     Served { name: String, command: String, ok: bool, ms: u64 },
 }
@@ -39,8 +43,18 @@ pub enum Control {
 /// How one node connects.
 #[derive(Clone)]
 pub struct Settings {
+    /// The node's unique name (events, control lines).
+    pub name: String,
     pub url: String,
     pub hello: Hello,
+    /// `client.instanceId` in the current mode; legacy modes draw a fresh uuid per connect,
+    /// as clawnode does.
+    pub instance_id: String,
+    /// Shared by every node of the process: a permit is held from the TCP connect until the
+    /// gateway answers the connect. All simulated nodes come from one address, and the gateway
+    /// refuses (HTTP 503) more than 32 unauthenticated sockets per address; real nodes each
+    /// have their own address.
+    pub handshakes: Arc<Semaphore>,
     pub latency: Latency,
     pub heartbeat: Duration,
     /// Timed fault: drop the connection at this instant.
@@ -49,6 +63,14 @@ pub struct Settings {
     pub reconnect_after: Option<Duration>,
     /// Print every served invoke.
     pub verbose: bool,
+}
+
+/// Why a connection could not be set up.
+enum Failure {
+    /// The gateway answered the connect with an error.
+    Refused(GatewayError),
+    /// No answer from the gateway (TCP, HTTP, timeouts).
+    Unreachable(String),
 }
 
 enum End {
@@ -66,20 +88,32 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     mut control: broadcast::Receiver<Control>,
 ) {
-    let name = settings.hello.display_name.clone();
+    let name = settings.name.clone();
     let node_id = identity.device_id.clone();
     let mut rng = rand::rngs::StdRng::from_entropy();
     let mut failures: u32 = 0;
+    let legacy = settings.hello.wire.is_legacy();
     loop {
         let end = match session(&node, &identity, &mut settings, &events, &mut control, &mut rng).await {
             Ok(end) => {
                 failures = 0;
                 end
             }
-            Err(error) => {
+            Err(failure) => {
                 failures = failures.saturating_add(1);
-                let _ = events.send(Event::Refused { name: name.clone(), node_id: node_id.clone(), error: error.clone() });
-                End::Lost(error)
+                let (name, node_id, attempt) = (name.clone(), node_id.clone(), failures);
+                let reason = match failure {
+                    Failure::Refused(error) => {
+                        let reason = error.to_string();
+                        let _ = events.send(Event::Refused { name, node_id, error, attempt });
+                        reason
+                    }
+                    Failure::Unreachable(error) => {
+                        let _ = events.send(Event::Unreachable { name, node_id, error: error.clone(), attempt });
+                        error
+                    }
+                };
+                End::Lost(reason)
             }
         };
         match end {
@@ -87,9 +121,14 @@ pub async fn run(
                 if failures == 0 {
                     let _ = events.send(Event::Disconnected { name: name.clone(), node_id: node_id.clone(), reason });
                 }
-                // Exponential back-off with jitter: 0.5 s, 1 s, 2 s … capped at 10 s.
-                let base = 500u64.saturating_mul(1u64 << failures.min(5)).min(10_000);
-                let wait = base / 2 + rng.gen_range(0..=base / 2);
+                let wait = if legacy {
+                    // clawnode: a fixed delay after whatever ended the connection
+                    wire::CLAWNODE_RECONNECT_SECS * 1000
+                } else {
+                    // exponential back-off with jitter: 0.5 s, 1 s, 2 s … capped at 10 s
+                    let base = 500u64.saturating_mul(1u64 << failures.min(5)).min(10_000);
+                    base / 2 + rng.gen_range(0..=base / 2)
+                };
                 if wait_or_control(Some(Duration::from_millis(wait)), &name, &mut control).await {
                     failures = 0;
                 }
@@ -137,12 +176,13 @@ async fn session(
     events: &mpsc::UnboundedSender<Event>,
     control: &mut broadcast::Receiver<Control>,
     rng: &mut rand::rngs::StdRng,
-) -> Result<End, String> {
-    let name = settings.hello.display_name.clone();
+) -> Result<End, Failure> {
+    let name = settings.name.clone();
+    let permit = settings.handshakes.clone().acquire_owned().await.ok();
     let (ws, _) = timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(settings.url.as_str()))
         .await
-        .map_err(|_| format!("connect to {} timed out", settings.url))?
-        .map_err(|e| format!("cannot connect to {}: {e}", settings.url))?;
+        .map_err(|_| Failure::Unreachable(format!("connect to {} timed out", settings.url)))?
+        .map_err(|e| Failure::Unreachable(format!("cannot connect to {}: {e}", settings.url)))?;
     let (mut sink, mut stream) = ws.split();
 
     // 1. challenge → signed connect → hello-ok
@@ -159,33 +199,36 @@ async fn session(
     .await
     .ok()
     .flatten()
-    .ok_or("the gateway sent no connect.challenge")?;
-    let connect_id = format!("connect-{}", rng.gen::<u32>());
-    let params = wire::connect_params(&settings.hello, identity, &nonce, now_ms());
+    .ok_or_else(|| Failure::Unreachable("the gateway sent no connect.challenge".to_string()))?;
+    let connect_id = crate::uuid_v4(rng);
+    let instance_id = if settings.hello.wire.is_legacy() { crate::uuid_v4(rng) } else { settings.instance_id.clone() };
+    let params = wire::connect_params(&settings.hello, identity, &nonce, now_ms(), &instance_id);
     sink.send(Message::Text(wire::request(&connect_id, "connect", params).into()))
         .await
-        .map_err(|e| format!("send connect: {e}"))?;
+        .map_err(|e| Failure::Unreachable(format!("send connect: {e}")))?;
     let hello = timeout(Duration::from_secs(15), async {
         while let Some(msg) = stream.next().await {
             match msg {
                 Ok(Message::Text(t)) => {
                     if let Incoming::Response { id, ok, error, .. } = wire::parse_incoming(&t) {
                         if id == connect_id {
-                            return if ok { Ok(()) } else { Err(wire::describe_error(&error)) };
+                            return if ok { Ok(()) } else { Err(Failure::Refused(GatewayError::from_value(&error))) };
                         }
                     }
                 }
                 Ok(Message::Close(frame)) => {
-                    return Err(format!("closed during connect: {}", frame.map(|f| f.reason.to_string()).unwrap_or_default()));
+                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                    return Err(Failure::Unreachable(format!("closed during connect: {reason}")));
                 }
                 Ok(_) => {}
-                Err(e) => return Err(format!("socket error during connect: {e}")),
+                Err(e) => return Err(Failure::Unreachable(format!("socket error during connect: {e}"))),
             }
         }
-        Err("closed during connect".to_string())
+        Err(Failure::Unreachable("closed during connect".to_string()))
     })
     .await
-    .map_err(|_| "no answer to connect".to_string())?;
+    .map_err(|_| Failure::Unreachable("no answer to connect in 15 s".to_string()))?;
+    drop(permit);
     hello?;
     let node_id = identity.device_id.clone();
     let _ = events.send(Event::Connected { name: name.clone(), node_id: node_id.clone() });
@@ -203,8 +246,9 @@ async fn session(
         out_tx.clone(),
         events.clone(),
     ));
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
-    let mut seq: u64 = 0;
+    // clawnode's heartbeat interval ticks at once after connect; the current mode waits one period
+    let first_beat = if settings.hello.wire.is_legacy() { Instant::now() } else { Instant::now() + settings.heartbeat };
+    let mut heartbeat = tokio::time::interval_at(first_beat, settings.heartbeat);
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let end = loop {
         let disconnect_at = settings.disconnect_at.unwrap_or(far);
@@ -230,8 +274,7 @@ async fn session(
                 None => break End::Lost("gateway closed the connection".to_string()),
             },
             _ = heartbeat.tick() => {
-                seq += 1;
-                let frame = wire::request(&format!("hb-{seq}"), "node.event", wire::heartbeat(&node_id));
+                let frame = wire::request(&crate::uuid_v4(rng), "node.event", wire::heartbeat(&node_id));
                 if let Err(e) = sink.send(Message::Text(frame.into())).await {
                     break End::Lost(format!("send failed: {e}"));
                 }
@@ -281,7 +324,8 @@ async fn serve_invokes(
         };
         let ok = !matches!(reply, Reply::Error(_));
         seq += 1;
-        let frame = wire::request(&format!("res-{seq}"), "node.invoke.result", wire::invoke_result(&req.id, &node_id, &reply));
+        let frame =
+            wire::request(&format!("res-{seq}"), "node.invoke.result", wire::invoke_result(&req.id, &node_id, &reply));
         if out.send(frame).is_err() {
             return;
         }

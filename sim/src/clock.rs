@@ -5,10 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// `2026-11-25T19:27:31.669778619+00:00` for a time in milliseconds since the epoch.
@@ -18,12 +15,14 @@ pub fn rfc3339(ms: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}+00:00",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}+00:00", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// `2026-01-10T08:00:00+00:00`: whole seconds, as chrono's `to_rfc3339` prints a time taken
+/// from Docker's list API (`Created` is in seconds).
+pub fn rfc3339_secs(ms: u64) -> String {
+    let full = rfc3339(ms - ms % 1000);
+    full.replace(".000000000+", "+")
 }
 
 /// Gregorian date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -71,6 +70,7 @@ mod tests {
     fn rfc3339_prints_utc_with_nanoseconds() {
         assert_eq!(rfc3339(1_795_634_851_669), "2026-11-25T19:27:31.669000000+00:00");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000+00:00");
+        assert_eq!(rfc3339_secs(1_795_634_851_669), "2026-11-25T19:27:31+00:00");
     }
 
     #[test]

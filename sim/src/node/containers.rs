@@ -5,9 +5,10 @@
 //! list is `docker ps -a` (exited containers included), and a missing runtime binary fails
 //! every container command with the OS error.
 
+use super::lifecycle::{Phase, Timeline};
 use super::{parse, Node};
-use crate::clock::{human_duration, rfc3339};
-use crate::spec::WorkloadSpec;
+use crate::clock::{human_duration, rfc3339, rfc3339_secs};
+use crate::spec::{Health, ImageSpec, ListShape, WorkloadSpec};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -37,11 +38,22 @@ pub struct Container {
     pub memory_mb: u64,
     pub state: State,
     pub exit_code: i32,
-    /// When it started (running, paused) or stopped (exited, dead), ms since the epoch.
+    /// When it started (running, paused) or stopped (exited, dead, restarting), ms since the epoch.
     pub since_ms: u64,
     pub created_ms: u64,
+    /// When its process last started (`None`: never).
+    pub started_ms: Option<u64>,
     pub command: Vec<String>,
     pub env: Vec<String>,
+    /// Its healthcheck's verdict while running (`None`: no healthcheck).
+    pub health: Option<Health>,
+    /// What its image does over time (fleet file `[images]`); `None` once stopped, or for an
+    /// image without behaviour.
+    pub timeline: Option<Timeline>,
+    /// The stdout and stderr lines its image prints at each start, when the image has them.
+    pub script: Option<(Vec<String>, Vec<String>)>,
+    /// How many times its process has started.
+    pub starts: u64,
 }
 
 impl Container {
@@ -66,8 +78,35 @@ impl Container {
             exit_code: w.exit_code,
             since_ms: since,
             created_ms: since,
+            started_ms: (state != State::Created).then_some(since),
             command: vec![],
             env: vec![],
+            health: w.health,
+            timeline: None,
+            script: None,
+            starts: u64::from(state != State::Created),
+        }
+    }
+
+    /// Brings a container with a timeline to where it is at `now_ms`.
+    pub fn settle(&mut self, now_ms: u64) {
+        let Some(timeline) = self.timeline else { return };
+        let moment = timeline.at(now_ms);
+        self.starts = moment.starts;
+        match moment.phase {
+            Phase::Created => self.state = State::Created,
+            Phase::Up { since_ms } => {
+                self.state = State::Running;
+                self.since_ms = since_ms;
+                self.started_ms = Some(since_ms);
+            }
+            Phase::Exited { since_ms } | Phase::Restarting { since_ms } => {
+                self.state =
+                    if matches!(moment.phase, Phase::Exited { .. }) { State::Exited } else { State::Restarting };
+                self.exit_code = timeline.exit_code;
+                self.since_ms = since_ms;
+                self.started_ms = Some(since_ms.saturating_sub(timeline.run_ms.unwrap_or(0)));
+            }
         }
     }
 
@@ -85,7 +124,10 @@ impl Container {
     pub fn status_text(&self, now_ms: u64) -> String {
         let age = human_duration(now_ms.saturating_sub(self.since_ms) / 1000);
         match self.state {
-            State::Running => format!("Up {age}"),
+            State::Running => match self.health {
+                Some(h) => format!("Up {age} ({})", h.status_suffix()),
+                None => format!("Up {age}"),
+            },
             State::Paused => format!("Up {age} (Paused)"),
             State::Exited => format!("Exited ({}) {age} ago", self.exit_code),
             State::Restarting => format!("Restarting ({}) {age} ago", self.exit_code),
@@ -105,8 +147,45 @@ impl Container {
         }
     }
 
-    /// What `docker logs` prints for it.
-    fn logs(&self) -> (String, String) {
+    /// clawnode's docker-feature state word (`runtime.rs` `ContainerState`, snake_case): Docker's
+    /// `created` is `creating`, `dead` and `restarting` are `failed` (clawnode `docker.rs`
+    /// `convert_state`, claw-compute's docker state mapping).
+    fn sdk_state(&self) -> &'static str {
+        match self.state {
+            State::Running => "running",
+            State::Paused => "paused",
+            State::Created => "creating",
+            State::Exited => "exited",
+            State::Dead | State::Restarting => "failed",
+        }
+    }
+
+    /// What `docker logs [--tail N]` prints for it: (stdout, stderr). An image with log lines
+    /// prints them at each start, and `tail` counts lines of both streams together, as Docker's
+    /// log file does.
+    fn logs(&self, tail: Option<u32>) -> (String, String) {
+        let mut lines: Vec<(bool, String)> = match &self.script {
+            _ if self.starts == 0 => Vec::new(),
+            Some((out, err)) => {
+                let once: Vec<(bool, String)> =
+                    out.iter().map(|l| (false, l.clone())).chain(err.iter().map(|l| (true, l.clone()))).collect();
+                let starts = usize::try_from(self.starts).unwrap_or(usize::MAX).min(10_000);
+                once.iter().cycle().take(once.len() * starts).cloned().collect()
+            }
+            None => self.default_logs().lines().map(|l| (false, l.to_string())).collect(),
+        };
+        if let Some(t) = tail {
+            let keep = (t as usize).min(lines.len());
+            lines.drain(..lines.len() - keep);
+        }
+        let stream = |stderr: bool| {
+            lines.iter().filter(|(e, _)| *e == stderr).map(|(_, l)| format!("{l}\n")).collect::<String>()
+        };
+        (stream(false), stream(true))
+    }
+
+    /// What an image without log lines prints.
+    fn default_logs(&self) -> String {
         let mut out = format!("starting {} on {} GPU(s)\n", self.image, self.gpus);
         if !self.command.is_empty() {
             out.push_str(&format!("+ {}\n", self.command.join(" ")));
@@ -117,7 +196,7 @@ impl Container {
         if self.state == State::Exited {
             out.push_str(&format!("exited with code {}\n", self.exit_code));
         }
-        (out, String::new())
+        out
     }
 }
 
@@ -296,7 +375,10 @@ impl Node {
         }
         let gpus = p.gpus.unwrap_or(0);
         if gpus > 0 && self.gpus.is_empty() {
-            return fail("docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].\n".to_string());
+            return fail(
+                "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].\n"
+                    .to_string(),
+            );
         }
         if gpus as usize > self.gpus.len() {
             return fail(format!(
@@ -312,22 +394,35 @@ impl Node {
             let i = usize::from(rand::Rng::gen::<u8>(&mut self.rng)) % SURNAMES.len();
             format!("{a}_{}", SURNAMES.get(i).copied().unwrap_or("turing"))
         };
-        self.containers.insert(
-            0,
-            Container {
-                id: id.clone(),
-                name: p.name.clone().unwrap_or(generated),
-                image: p.image.clone(),
-                gpus,
-                memory_mb,
-                state: State::Running,
-                exit_code: 0,
-                since_ms: now,
-                created_ms: now,
-                command: p.command.unwrap_or_default(),
-                env: p.env.unwrap_or_default(),
-            },
-        );
+        let behaviour: Option<ImageSpec> = self.images.get(&p.image).cloned();
+        let mut container = Container {
+            id: id.clone(),
+            name: p.name.clone().unwrap_or(generated),
+            image: p.image.clone(),
+            gpus,
+            memory_mb,
+            state: State::Running,
+            exit_code: 0,
+            since_ms: now,
+            created_ms: now,
+            started_ms: Some(now),
+            command: p.command.unwrap_or_default(),
+            env: p.env.unwrap_or_default(),
+            health: behaviour.as_ref().and_then(|b| b.health),
+            timeline: behaviour.as_ref().map(|b| Timeline {
+                start_ms: now.saturating_add((b.start_secs * 1000.0).round() as u64),
+                run_ms: b.exit_code.map(|_| b.exit_after_ms),
+                exit_code: b.exit_code.unwrap_or(0),
+                restart: b.restart,
+            }),
+            script: behaviour
+                .as_ref()
+                .filter(|b| !b.log.is_empty() || !b.stderr.is_empty())
+                .map(|b| (b.log.clone(), b.stderr.clone())),
+            starts: 1,
+        };
+        container.settle(now);
+        self.containers.insert(0, container);
         Ok(json!({
             "containerId": id,
             "workloadId": workload_id,
@@ -347,6 +442,7 @@ impl Node {
         let force = p.force.unwrap_or(false);
         let i = self.find(&target).ok_or_else(|| format!("stop failed: {}", no_such_container(&target)))?;
         if let Some(c) = self.containers.get_mut(i) {
+            c.timeline = None;
             if matches!(c.state, State::Running | State::Paused | State::Restarting) {
                 c.state = State::Exited;
                 c.exit_code = if force { 137 } else { 143 };
@@ -363,13 +459,7 @@ impl Node {
             return Err(NO_RUNTIME.to_string());
         }
         let (logs, stderr) = match self.container(&target) {
-            Some(c) => {
-                let (out, err) = c.logs();
-                let lines: Vec<&str> = out.lines().collect();
-                let keep = p.tail.map_or(lines.len(), |t| (t as usize).min(lines.len()));
-                let tail = lines.get(lines.len() - keep..).unwrap_or(&[]);
-                (tail.iter().map(|l| format!("{l}\n")).collect::<String>(), err)
-            }
+            Some(c) => c.logs(p.tail),
             None => (String::new(), no_such_container(&target)),
         };
         Ok(json!({"logs": logs, "stderr": stderr, "container": target, "runtime": "cli"}))
@@ -379,6 +469,24 @@ impl Node {
         let _p: WorkloadListParams = parse(params).unwrap_or_default();
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
+        }
+        if self.spec.workload_list_shape == ListShape::Sdk {
+            let workloads: Vec<Value> = self
+                .containers
+                .iter()
+                .map(|c| {
+                    json!({
+                        "containerId": c.id,
+                        "image": c.image,
+                        "state": c.sdk_state(),
+                        "gpus": [],
+                        "createdAt": rfc3339_secs(c.created_ms),
+                        "labels": {},
+                        "workloadId": null,
+                    })
+                })
+                .collect();
+            return Ok(json!({"count": workloads.len(), "workloads": workloads, "runtime": "docker-sdk"}));
         }
         let workloads: Vec<Value> = self
             .containers
@@ -394,26 +502,37 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let c = self.container(&target)
-            .ok_or_else(|| format!("inspect failed: Error: No such object: {target}\n"))?;
+        let c = self.container(&target).ok_or_else(|| format!("inspect failed: Error: No such object: {target}\n"))?;
         let device_ids: Vec<String> = (0..c.gpus).map(|i| i.to_string()).collect();
-        let finished = if matches!(c.state, State::Exited | State::Dead) { rfc3339(c.since_ms) } else { "0001-01-01T00:00:00Z".to_string() };
+        const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+        let finished = if matches!(c.state, State::Exited | State::Dead | State::Restarting) {
+            rfc3339(c.since_ms)
+        } else {
+            ZERO_TIME.to_string()
+        };
+        let started = c.started_ms.map_or_else(|| ZERO_TIME.to_string(), rfc3339);
+        let mut state = json!({
+            "Status": c.docker_state(),
+            "Running": matches!(c.state, State::Running | State::Paused | State::Restarting),
+            "Paused": c.state == State::Paused,
+            "Restarting": c.state == State::Restarting,
+            "Dead": c.state == State::Dead,
+            "ExitCode": c.exit_code,
+            "StartedAt": started,
+            "FinishedAt": finished,
+        });
+        if let (Some(h), Some(obj)) = (c.health, state.as_object_mut()) {
+            let streak = if h == Health::Unhealthy { 3 } else { 0 };
+            obj.insert("Health".to_string(), json!({"Status": h.as_str(), "FailingStreak": streak, "Log": []}));
+        }
         Ok(json!({
             "containerId": target,
             "inspect": {
                 "Id": c.id,
                 "Created": rfc3339(c.created_ms),
                 "Name": format!("/{}", c.name),
-                "State": {
-                    "Status": c.docker_state(),
-                    "Running": c.state == State::Running,
-                    "Paused": c.state == State::Paused,
-                    "Restarting": c.state == State::Restarting,
-                    "Dead": c.state == State::Dead,
-                    "ExitCode": c.exit_code,
-                    "StartedAt": rfc3339(c.created_ms),
-                    "FinishedAt": finished,
-                },
+                "RestartCount": c.starts.saturating_sub(1),
+                "State": state,
                 "Config": {
                     "Image": c.image,
                     "Cmd": c.command,
@@ -435,8 +554,7 @@ impl Node {
         if !self.has_runtime() {
             return Err(NO_RUNTIME.to_string());
         }
-        let c = self.container(&target)
-            .ok_or_else(|| format!("stats failed: {}", no_such_container(&target)))?;
+        let c = self.container(&target).ok_or_else(|| format!("stats failed: {}", no_such_container(&target)))?;
         let running = c.state == State::Running;
         let limit_gib = if c.memory_mb > 0 { c.memory_mb as f64 / 1024.0 } else { self.spec.memory_mb as f64 / 1024.0 };
         Ok(json!({
@@ -464,7 +582,9 @@ impl Node {
         let running = self.container(&target).map(|c| c.state == State::Running);
         let (code, stdout, stderr) = match running {
             None => (1, String::new(), no_such_container(&target)),
-            Some(false) => (1, String::new(), format!("Error response from daemon: container {target} is not running\n")),
+            Some(false) => {
+                (1, String::new(), format!("Error response from daemon: container {target} is not running\n"))
+            }
             Some(true) => match p.command.split_first() {
                 Some((prog, args)) if prog == "echo" => (0, format!("{}\n", args.join(" ")), String::new()),
                 Some(_) => (0, String::new(), String::new()),
@@ -474,11 +594,14 @@ impl Node {
         Ok(json!({"exitCode": code, "stdout": stdout, "stderr": stderr, "success": code == 0}))
     }
 
-    /// Stops every running container, like `node.drain`.
+    /// Stops every container `docker ps` lists (running, paused, restarting), like `node.drain`.
     pub(super) fn node_drain(&mut self, params: Value, now: u64) -> Result<Value, String> {
         let p: NodeDrainParams = parse(params)?;
         let mut stopped = 0;
-        for c in self.containers.iter_mut().filter(|c| matches!(c.state, State::Running | State::Paused)) {
+        for c in
+            self.containers.iter_mut().filter(|c| matches!(c.state, State::Running | State::Paused | State::Restarting))
+        {
+            c.timeline = None;
             c.state = State::Exited;
             c.exit_code = 143;
             c.since_ms = now;

@@ -9,18 +9,48 @@ use sha2::{Digest, Sha256};
 /// The 38 names clawnode puts in `node.capabilities.commands` and `system.info.commands`
 /// (a fixed subset, not what the node really serves).
 pub const ADVERTISED_COMMANDS: [&str; 38] = [
-    "system.info", "system.run", "system.which", "gpu.list", "gpu.metrics", "workload.run",
-    "workload.stop", "workload.logs", "workload.list", "workload.inspect", "workload.stats",
-    "container.exec", "node.capabilities", "node.health", "config.create", "config.get",
-    "config.update", "config.delete", "config.list", "job.create", "job.status", "job.logs",
-    "job.delete", "cron.create", "cron.list", "cron.trigger", "cron.suspend", "cron.resume",
-    "namespace.create", "namespace.set_quota", "namespace.usage", "namespace.list", "node.label",
-    "node.taint", "node.drain", "policy.create", "policy.validate", "policy.list",
+    "system.info",
+    "system.run",
+    "system.which",
+    "gpu.list",
+    "gpu.metrics",
+    "workload.run",
+    "workload.stop",
+    "workload.logs",
+    "workload.list",
+    "workload.inspect",
+    "workload.stats",
+    "container.exec",
+    "node.capabilities",
+    "node.health",
+    "config.create",
+    "config.get",
+    "config.update",
+    "config.delete",
+    "config.list",
+    "job.create",
+    "job.status",
+    "job.logs",
+    "job.delete",
+    "cron.create",
+    "cron.list",
+    "cron.trigger",
+    "cron.suspend",
+    "cron.resume",
+    "namespace.create",
+    "namespace.set_quota",
+    "namespace.usage",
+    "namespace.list",
+    "node.label",
+    "node.taint",
+    "node.drain",
+    "policy.create",
+    "policy.validate",
+    "policy.list",
 ];
 
-const PCI_BUSES: [u8; 16] = [
-    0x18, 0x2A, 0x3A, 0x5D, 0x9A, 0xAB, 0xBA, 0xDB, 0x19, 0x2B, 0x3B, 0x5E, 0x9B, 0xAC, 0xBB, 0xDC,
-];
+const PCI_BUSES: [u8; 16] =
+    [0x18, 0x2A, 0x3A, 0x5D, 0x9A, 0xAB, 0xBA, 0xDB, 0x19, 0x2B, 0x3B, 0x5E, 0x9B, 0xAC, 0xBB, 0xDC];
 
 /// One GPU as the node sees it.
 #[derive(Debug, Clone)]
@@ -131,13 +161,16 @@ impl Node {
                 let wobble = u64::from(g.index % 4);
                 let utilization = if active { 97 - 3 * wobble } else { 0 };
                 let memory_used = if held { g.memory_total_mb * (78 - wobble) / 100 } else { 1 };
-                let mut temperature = if active { g.idle_temp_c + 36 + g.index % 3 } else { g.idle_temp_c + g.index % 3 };
+                let mut temperature =
+                    if active { g.idle_temp_c + 36 + g.index % 3 } else { g.idle_temp_c + g.index % 3 };
                 if let Some(hot) = self.spec.faults.hot_gpus.iter().find(|h| h.index == g.index) {
                     temperature = hot.temperature_c;
                 }
                 // Like the fixture: a GPU at rest reports `[N/A]` power, which reads null.
                 let (draw, limit) = match (active, g.power_limit_w) {
-                    (true, Some(limit)) => (json!(f32_wide(limit * 0.73 + 1.7 * wobble as f64)), json!(f32_wide(limit))),
+                    (true, Some(limit)) => {
+                        (json!(f32_wide(limit * 0.73 + 1.7 * wobble as f64)), json!(f32_wide(limit)))
+                    }
                     _ => (Value::Null, Value::Null),
                 };
                 json!({
@@ -158,18 +191,22 @@ impl Node {
     pub(super) fn node_health(&self, now: u64) -> Value {
         let total = self.spec.memory_mb;
         let used = self.memory_used_mb();
-        let disks: Vec<Value> = self.disks().into_iter().map(|(mount, total, avail)| {
-            json!({
-                "mount": mount,
-                "total_bytes": total,
-                "available_bytes": avail,
-                "usage_percent": if total > 0 { (total - avail) as f64 / total as f64 * 100.0 } else { 0.0 },
+        let disks: Vec<Value> = self
+            .disks()
+            .into_iter()
+            .map(|(mount, total, avail)| {
+                json!({
+                    "mount": mount,
+                    "total_bytes": total,
+                    "available_bytes": avail,
+                    "usage_percent": if total > 0 { (total - avail) as f64 / total as f64 * 100.0 } else { 0.0 },
+                })
             })
-        }).collect();
+            .collect();
         let [one, five, fifteen] = self.spec.load;
         json!({
             "status": "healthy",
-            "hostname": self.spec.name,
+            "hostname": self.spec.hostname(),
             "connected": false,
             "cpu_count": self.spec.cpu_count,
             "load_average": {"one": one, "five": five, "fifteen": fifteen},
@@ -209,9 +246,10 @@ impl Node {
             .map(|g| json!({"index": g.index, "name": g.model, "memory_mb": g.memory_total_mb}))
             .collect();
         // clawnode reports its configured runtime name even when the binary is missing.
-        let runtime = if self.spec.container_runtime == "none" { "docker" } else { self.spec.container_runtime.as_str() };
+        let runtime =
+            if self.spec.container_runtime == "none" { "docker" } else { self.spec.container_runtime.as_str() };
         json!({
-            "hostname": self.spec.name,
+            "hostname": self.spec.hostname(),
             "capabilities": self.capability_list(),
             "commands": ADVERTISED_COMMANDS.as_slice(),
             "container_runtime": runtime,
@@ -227,7 +265,7 @@ impl Node {
     pub(super) fn system_info(&self) -> Value {
         let used = self.memory_used_mb();
         json!({
-            "hostname": self.spec.name,
+            "hostname": self.spec.hostname(),
             "os": self.spec.os,
             "os_version": self.spec.os_version,
             "kernel_version": self.spec.kernel_version,
@@ -256,11 +294,8 @@ impl Node {
 
     pub(super) fn system_which(&self, params: Value) -> Result<Value, String> {
         let p: SystemWhichParams = parse(params)?;
-        let bins: Map<String, Value> = p
-            .bins
-            .iter()
-            .map(|b| (b.clone(), self.which(b).map_or(Value::Null, Value::String)))
-            .collect();
+        let bins: Map<String, Value> =
+            p.bins.iter().map(|b| (b.clone(), self.which(b).map_or(Value::Null, Value::String))).collect();
         Ok(json!({"bins": bins}))
     }
 
@@ -273,11 +308,17 @@ impl Node {
         }
         let (code, stdout, stderr) = match program {
             "echo" => (0, format!("{}\n", args.join(" ")), String::new()),
-            "hostname" => (0, format!("{}\n", self.spec.name), String::new()),
-            "uname" => (0, format!("Linux {} {} x86_64 GNU/Linux\n", self.spec.name, self.spec.kernel_version), String::new()),
+            "hostname" => (0, format!("{}\n", self.spec.hostname()), String::new()),
+            "uname" => {
+                (0, format!("Linux {} {} x86_64 GNU/Linux\n", self.spec.name, self.spec.kernel_version), String::new())
+            }
             "nproc" => (0, format!("{}\n", self.spec.cpu_count), String::new()),
             "false" => (1, String::new(), String::new()),
-            "nvidia-smi" => (0, self.gpus.iter().map(|g| format!("GPU {}: {} (UUID: {})\n", g.index, g.model, g.uuid)).collect(), String::new()),
+            "nvidia-smi" => (
+                0,
+                self.gpus.iter().map(|g| format!("GPU {}: {} (UUID: {})\n", g.index, g.model, g.uuid)).collect(),
+                String::new(),
+            ),
             "docker" | "podman" => (0, format!("{program} version 26.1.4\n"), String::new()),
             _ => (0, String::new(), String::new()),
         };

@@ -3,17 +3,18 @@
 
 mod containers;
 mod hardware;
+pub mod lifecycle;
 mod records;
 
-use crate::spec::NodeSpec;
+use crate::spec::{ImageSpec, NodeSpec};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-pub use containers::{Container, State};
+pub use containers::{parse_memory_mb, Container, State};
 
 /// What a node sends back for one invoke.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,8 @@ pub struct Node {
     started_ms: u64,
     rng: StdRng,
     queued_ids: Vec<String>,
+    /// Images with behaviour (fleet file `[images]`), by reference.
+    images: BTreeMap<String, ImageSpec>,
 }
 
 impl Node {
@@ -51,6 +54,7 @@ impl Node {
             started_ms: now_ms,
             rng: StdRng::seed_from_u64(seed ^ name_seed(&spec.name)),
             queued_ids: Vec::new(),
+            images: BTreeMap::new(),
             spec,
         };
         for w in node.spec.workloads.clone() {
@@ -60,8 +64,17 @@ impl Node {
         node
     }
 
-    /// Serves one command. `params` is the decoded `paramsJSON` (`Value::Null` when absent).
+    /// Gives the node the fleet's images with behaviour (`workload.run` of one follows it).
+    pub fn with_images(mut self, images: BTreeMap<String, ImageSpec>) -> Node {
+        self.images = images;
+        self
+    }
+
+    /// Serves one command at `now_ms`. `params` is the decoded `paramsJSON` (`Value::Null` when absent).
     pub fn handle(&mut self, command: &str, params: Value, now_ms: u64) -> Reply {
+        for c in &mut self.containers {
+            c.settle(now_ms);
+        }
         if !self.declared.contains(command) {
             return Reply::Error(format!("unknown command: {command}"));
         }
@@ -99,11 +112,7 @@ impl Node {
 
     /// GPU indices bound by running or paused containers.
     pub fn busy_gpus(&self) -> BTreeSet<u32> {
-        self.containers
-            .iter()
-            .filter(|c| c.holds_gpus())
-            .flat_map(|c| 0..c.gpus)
-            .collect()
+        self.containers.iter().filter(|c| c.holds_gpus()).flat_map(|c| 0..c.gpus).collect()
     }
 
     /// Makes the next container created use this id (tests pin ids to match fixtures).
@@ -122,11 +131,7 @@ impl Node {
 
     /// A random RFC 4122 version-4 uuid.
     fn uuid(&mut self) -> String {
-        let mut b: [u8; 16] = self.rng.gen();
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        crate::uuid_v4(&mut self.rng)
     }
 
     fn hex(&mut self, bytes: usize) -> String {

@@ -245,7 +245,11 @@ fn not_found(kind: &str, name: &str) -> String {
     format!("{kind} not found: {name}")
 }
 
-fn get_mut<'a>(store: &'a mut BTreeMap<String, Value>, kind: &str, name: &str) -> Result<&'a mut Map<String, Value>, String> {
+fn get_mut<'a>(
+    store: &'a mut BTreeMap<String, Value>,
+    kind: &str,
+    name: &str,
+) -> Result<&'a mut Map<String, Value>, String> {
     store.get_mut(name).and_then(Value::as_object_mut).ok_or_else(|| not_found(kind, name))
 }
 
@@ -314,7 +318,10 @@ impl Node {
                 }
                 let keys: Vec<&String> = p.data.keys().collect();
                 let reply = json!({"name": p.name, "keys": keys, "keyVersion": 1, "success": true});
-                self.records.secrets.insert(p.name.clone(), json!({"name": p.name, "data": p.data, "keyVersion": 1, "createdAt": ts, "rotatedAt": ts}));
+                self.records.secrets.insert(
+                    p.name.clone(),
+                    json!({"name": p.name, "data": p.data, "keyVersion": 1, "createdAt": ts, "rotatedAt": ts}),
+                );
                 Ok(reply)
             }
             "secret.get" => {
@@ -342,7 +349,9 @@ impl Node {
                     s.insert("data".into(), json!(data));
                 }
                 s.insert("rotatedAt".into(), json!(ts));
-                Ok(json!({"name": p.name, "keyVersion": s.get("keyVersion").cloned().unwrap_or(json!(1)), "rotated": true}))
+                Ok(
+                    json!({"name": p.name, "keyVersion": s.get("keyVersion").cloned().unwrap_or(json!(1)), "rotated": true}),
+                )
             }
             // ── deploy ───────────────────────────────────────────
             "deploy.create" => {
@@ -361,7 +370,9 @@ impl Node {
                     "revisions": [{"revision": 1, "image": p.image, "replicas": replicas, "reason": "initial deployment", "timestamp": ts}],
                 });
                 self.records.deployments.insert(p.name.clone(), record);
-                Ok(json!({"name": p.name, "image": p.image, "replicas": replicas, "strategy": strategy, "containers": containers, "revision": 1, "state": "active", "success": true}))
+                Ok(
+                    json!({"name": p.name, "image": p.image, "replicas": replicas, "strategy": strategy, "containers": containers, "revision": 1, "state": "active", "success": true}),
+                )
             }
             "deploy.status" => {
                 let p: NameParams = parse(params)?;
@@ -407,7 +418,9 @@ impl Node {
                 if let Some(Value::Array(revs)) = d.get_mut("revisions") {
                     revs.push(json!({"revision": revision, "image": image, "replicas": replicas, "reason": "update", "timestamp": ts}));
                 }
-                Ok(json!({"name": p.name, "image": image, "replicas": replicas, "revision": revision, "state": "active", "success": true}))
+                Ok(
+                    json!({"name": p.name, "image": image, "replicas": replicas, "revision": revision, "state": "active", "success": true}),
+                )
             }
             "deploy.rollback" => {
                 let p: DeployRollbackParams = parse(params)?;
@@ -440,7 +453,9 @@ impl Node {
                 let p: NameParams = parse(params)?;
                 let d = get_mut(&mut self.records.deployments, "deployment", &p.name)?;
                 d.insert("paused".into(), json!(true));
-                Ok(json!({"name": p.name, "paused": true, "message": "deployment paused (updates blocked until resumed)"}))
+                Ok(
+                    json!({"name": p.name, "paused": true, "message": "deployment paused (updates blocked until resumed)"}),
+                )
             }
             "deploy.delete" => {
                 let p: NameParams = parse(params)?;
@@ -461,7 +476,9 @@ impl Node {
                     json!({"name": p.name, "image": p.image, "command": p.command, "completions": completions, "parallelism": parallelism,
                            "backoff_limit": p.backoff_limit.unwrap_or(6), "created_ms": now, "created_at": ts}),
                 );
-                Ok(json!({"name": p.name, "image": p.image, "completions": completions, "parallelism": parallelism, "state": "running", "success": true}))
+                Ok(
+                    json!({"name": p.name, "image": p.image, "completions": completions, "parallelism": parallelism, "state": "running", "success": true}),
+                )
             }
             "job.status" => {
                 let p: NameParams = parse(params)?;
@@ -510,7 +527,9 @@ impl Node {
             "cron.trigger" => {
                 let p: NameParams = parse(params)?;
                 let c = self.records.crons.get(&p.name).ok_or_else(|| not_found("cron job", &p.name))?;
-                Ok(json!({"cronName": p.name, "image": c["image"], "jobName": format!("{}-manual-{secs}", p.name), "triggered": true}))
+                Ok(
+                    json!({"cronName": p.name, "image": c["image"], "jobName": format!("{}-manual-{secs}", p.name), "triggered": true}),
+                )
             }
             "cron.suspend" => {
                 let p: NameParams = parse(params)?;
@@ -570,7 +589,10 @@ impl Node {
             "node.taint" => {
                 let p: NodeTaintParams = parse(params)?;
                 if !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&p.effect.as_str()) {
-                    return Err(format!("invalid taint effect: {} (expected NoSchedule, PreferNoSchedule or NoExecute)", p.effect));
+                    return Err(format!(
+                        "invalid taint effect: {} (expected NoSchedule, PreferNoSchedule or NoExecute)",
+                        p.effect
+                    ));
                 }
                 Ok(json!({"key": p.key, "value": p.value, "effect": p.effect, "success": true}))
             }
@@ -595,7 +617,9 @@ impl Node {
                 v.insert("state".into(), json!("bound"));
                 v.insert("boundTo".into(), json!(p.container_id));
                 v.insert("mountPath".into(), json!(p.mount_path));
-                Ok(json!({"name": p.name, "container": p.container_id, "mountPath": p.mount_path, "state": "bound", "success": true}))
+                Ok(
+                    json!({"name": p.name, "container": p.container_id, "mountPath": p.mount_path, "state": "bound", "success": true}),
+                )
             }
             "volume.unmount" => {
                 let p: NameParams = parse(params)?;
@@ -609,7 +633,9 @@ impl Node {
                 let p: NameParams = parse(params)?;
                 self.records.volumes.get(&p.name).ok_or_else(|| not_found("volume", &p.name))?;
                 let snap = format!("{}-snap-{secs}", p.name);
-                Ok(json!({"name": p.name, "snapshot": snap, "path": format!("/var/lib/clawnode/snapshots/{snap}"), "success": true}))
+                Ok(
+                    json!({"name": p.name, "snapshot": snap, "path": format!("/var/lib/clawnode/snapshots/{snap}"), "success": true}),
+                )
             }
             "volume.list" => {
                 let volumes: Vec<Value> = self.records.volumes.values().cloned().collect();
@@ -628,7 +654,9 @@ impl Node {
                     id.clone(),
                     json!({"id": id, "scope": p.scope, "destination": destination, "state": "completed", "createdAt": ts}),
                 );
-                Ok(json!({"id": id, "scope": p.scope, "destination": destination, "state": "completed", "success": true}))
+                Ok(
+                    json!({"id": id, "scope": p.scope, "destination": destination, "state": "completed", "success": true}),
+                )
             }
             "backup.list" => {
                 let backups: Vec<Value> = self.records.backups.values().cloned().collect();
@@ -655,8 +683,10 @@ impl Node {
                     "id": id, "timestamp": ts, "actor": "system", "action": "auth.create_key", "resource": "api_key",
                     "resourceId": key_id, "result": "success", "details": format!("role={role}, name={}", p.name),
                 }));
-                Ok(json!({"keyId": key_id, "name": p.name, "role": role, "scopes": scopes, "secret": secret, "success": true,
-                          "note": "Store the secret securely \u{2014} it cannot be retrieved later."}))
+                Ok(
+                    json!({"keyId": key_id, "name": p.name, "role": role, "scopes": scopes, "secret": secret, "success": true,
+                          "note": "Store the secret securely \u{2014} it cannot be retrieved later."}),
+                )
             }
             "auth.revoke_key" => {
                 let p: AuthRevokeKeyParams = parse(params)?;
@@ -701,7 +731,9 @@ impl Node {
                            "policyType": policy, "metric": p.metric.unwrap_or_else(|| "gpu_utilization".to_string()),
                            "threshold": p.threshold.unwrap_or(80.0), "state": "active", "createdAt": ts, "updatedAt": ts}),
                 );
-                Ok(json!({"name": p.name, "target": p.target, "minReplicas": min, "maxReplicas": max, "policyType": policy, "state": "active", "success": true}))
+                Ok(
+                    json!({"name": p.name, "target": p.target, "minReplicas": min, "maxReplicas": max, "policyType": policy, "state": "active", "success": true}),
+                )
             }
             "autoscale.status" => {
                 let p: NameParams = parse(params)?;
@@ -771,11 +803,15 @@ impl Node {
             let name = policy["name"].as_str().unwrap_or("");
             let kind = policy["type"].as_str().unwrap_or("");
             let rules = policy.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
-            let mut violate = |message: String| violations.push(json!({"policy": name, "rule": kind, "message": message}));
+            let mut violate =
+                |message: String| violations.push(json!({"policy": name, "rule": kind, "message": message}));
             match kind {
                 "image-whitelist" => {
                     if let Some(image) = &spec.image {
-                        let allowed = rules.iter().filter_map(|r| r.get("pattern").and_then(Value::as_str)).any(|pat| image.starts_with(pat));
+                        let allowed = rules
+                            .iter()
+                            .filter_map(|r| r.get("pattern").and_then(Value::as_str))
+                            .any(|pat| image.starts_with(pat));
                         if !allowed {
                             violate(format!("image '{image}' not in whitelist"));
                         }
