@@ -10,6 +10,8 @@ const ELLIPSIS: &str = "…";
 pub const MAX_TEXT_BYTES: usize = 3500;
 /// Most list lines shown before "…and N more".
 pub const MAX_LINES: usize = 15;
+/// Room kept for the "…and N more" line.
+const MORE_LINE_BYTES: usize = 40;
 
 /// A text being written with a byte budget.
 #[derive(Debug, Default)]
@@ -47,9 +49,13 @@ impl Text {
             return;
         }
         self.line(heading);
-        let per_line_room = (MAX_TEXT_BYTES.saturating_sub(self.out.len()) / (MAX_LINES + 1)).max(60);
-        for item in items.by_ref().take(MAX_LINES) {
-            self.line(format!("- {}", cut(&show(item), per_line_room)));
+        // Each line gets an even share of what is left, keeping room for "…and N more": a
+        // short list keeps its lines whole, a long one is cut evenly.
+        for shown in 0..MAX_LINES {
+            let Some(item) = items.next() else { break };
+            let lines_left = (MAX_LINES - shown).min(items.size_hint().0 + 1);
+            let room = (MAX_TEXT_BYTES.saturating_sub(self.out.len() + MORE_LINE_BYTES) / lines_left).max(60);
+            self.line(format!("- {}", cut(&show(item), room)));
         }
         let more = items.count();
         if more > 0 {

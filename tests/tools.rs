@@ -76,7 +76,7 @@ fn the_fixture_node_gives_exactly_this_status() {
             gpus: vec![h100(0, GpuState::Busy, 87.0, 71.0), h100(1, GpuState::Free, 0.0, 33.0)],
         }],
         failed_nodes: vec![],
-        fanout: Stats { limit: 37, peak_in_flight: 1, retries: 0, overloaded: 0 },
+        fanout: Stats { limit: 32, peak_in_flight: 1, retries: 0, overloaded: 0 },
     };
     assert_eq!(out.details, expected);
     assert_eq!(
@@ -144,6 +144,7 @@ fn mixed_fleet() -> FakeHost {
     let mut pending = FakeNode::clawnode("new-gpu");
     pending.entry.commands = Vec::new().into();
     pending.entry.pending_approval = true;
+    pending.entry.caps = Rc::from(Vec::<String>::new()); // what a caller without operator.admin sees
     FakeHost::of(vec![
         FakeNode::clawnode("gpu-01").idle_gpus(),
         FakeNode::clawnode("hot").edit("gpu.metrics", |m| m["metrics"][1]["temperature_c"] = json!(93)),
@@ -208,14 +209,12 @@ fn connected_nodes_the_gateway_withholds_are_named_with_the_fix() {
     let why = |name: &str| out.details.node_details.iter().find(|d| d.node_name == name).unwrap().reason.clone();
     assert_eq!(
         why("legacy-withheld"),
-        "connected, but the gateway does not let through node.health, node.capabilities, gpu.list, gpu.metrics, \
-         workload.list: add them to gateway.nodes.commands.allow in openclaw.json (the README lists the commands), \
-         then have the node reconnect and approve it"
+        "the gateway withholds node.health, node.capabilities, gpu.list, gpu.metrics, workload.list: add them to \
+         gateway.nodes.commands.allow, then reconnect the node and approve it"
     );
     assert_eq!(
         why("new-gpu"),
-        "connected, but its commands wait for an operator's approval (missing node.health, node.capabilities, \
-         gpu.list, gpu.metrics, workload.list): run openclaw nodes pending, then openclaw nodes approve <requestId>"
+        "its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes approve <requestId>"
     );
     assert!(
         out.text.starts_with(
@@ -225,7 +224,10 @@ fn connected_nodes_the_gateway_withholds_are_named_with_the_fix() {
         out.text
     );
     assert!(
-        out.text.contains("- legacy-withheld [critical] connected, but the gateway does not let through"),
+        out.text.contains(
+            "- legacy-withheld [critical] the gateway withholds node.health, node.capabilities, gpu.list, gpu.metrics, \
+             workload.list: add them to gateway.nodes.commands.allow, then reconnect the node and approve it\n"
+        ),
         "{}",
         out.text
     );
@@ -234,11 +236,9 @@ fn connected_nodes_the_gateway_withholds_are_named_with_the_fix() {
     let reason = &with_policy.node_details.iter().find(|d| d.node_name == "legacy-withheld").unwrap().reason;
     assert_eq!(
         reason,
-        "connected with protocol 3 (platform \"linux x86_64\"), and the gateway withholds from such nodes every \
-         command a plugin's node invoke policy names (missing node.health, node.capabilities, gpu.list, gpu.metrics, \
-         workload.list); with nodePolicy: true this plugin's policy does exactly that. Set \
-         plugins.entries.clawbernetes.config.nodePolicy to false and add the commands to gateway.nodes.commands.allow \
-         (see the README)"
+        "a protocol-3 node (platform \"linux x86_64\"): the gateway withholds from it every command a node invoke \
+         policy names, and nodePolicy: true registers one (missing node.health, node.capabilities, gpu.list, \
+         gpu.metrics, workload.list); set nodePolicy to false and list the commands in gateway.nodes.commands.allow"
     );
 }
 
@@ -260,7 +260,12 @@ fn no_clawnode_is_connected_only_when_none_is() {
     );
     let err = h.run(tools::call(&plugin(), &h, "claw_deploy", &json!({"image": "ubuntu"}))).unwrap_err();
     assert_eq!(err.code(), "UNAVAILABLE");
-    assert!(err.to_string().starts_with("claw_deploy: 1 clawnode(s) are connected but none can be used: gpu-01: connected, but the gateway does not let through"), "{err}");
+    assert!(
+        err.to_string().starts_with(
+            "claw_deploy: 1 clawnode(s) are connected but none can be used: gpu-01: the gateway withholds"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -276,6 +281,20 @@ fn host_backpressure_is_retried_not_counted_as_node_failure() {
     assert!(s.fanout.overloaded > 0 && s.fanout.retries >= s.fanout.overloaded, "{:?}", s.fanout);
     assert!(s.fanout.peak_in_flight <= 9, "{:?}", s.fanout);
     assert!(p.limiter.limit() < 32, "the bound was cut: {}", p.limiter.limit());
+}
+
+#[test]
+fn concurrent_calls_share_one_bound_on_invokes_in_flight() {
+    let nodes: Vec<FakeNode> = (0..200).map(|i| FakeNode::clawnode(&format!("n{i:03}"))).collect();
+    let mut h = FakeHost::of(nodes);
+    h.capacity = Some(10_000);
+    let p = Plugin::new(Config { max_concurrency: 40, ..Config::default() });
+    let none = json!({});
+    let both = futures_util::future::join(fleet_status::run(&p, &h, &none), gpu_inventory::run(&p, &h, &none));
+    let (status, inventory) = h.run(both);
+    assert_eq!((status.unwrap().details.nodes.healthy, inventory.unwrap().details.total), (200, 400));
+    assert_eq!(h.peak.get(), 40, "the two calls together never exceed maxConcurrency");
+    assert_eq!(p.limiter.admitted(), 0, "every slot is given back");
 }
 
 #[test]

@@ -27,22 +27,36 @@ const BACKOFF_MS: u64 = 25;
 const BACKOFF_MAX_MS: u64 = 1000;
 /// Where the bound starts before it has learnt anything (doubling from there while calls succeed).
 const START_LIMIT: f64 = 32.0;
+/// After the bound is cut, further overload answers within this window are the same event (the
+/// invokes already in flight when the gateway filled up), not a reason to cut again.
+const CUT_SPACING_MS: f64 = 250.0;
 
-/// The bound on invokes in flight, shared by every call of the plugin: it grows while
-/// invokes succeed (doubling at first, then by one per round) up to the configured ceiling,
-/// and halves when the host says it is overloaded.
+/// The bound on invokes in flight, shared by every call of the plugin (tool calls, methods and
+/// the monitor's ticks admit their nodes through the same count): it grows while invokes succeed
+/// with the bound full — doubling at first, then by one per round — up to the configured
+/// ceiling, and halves when the host says it is overloaded (once per burst of refusals).
 #[derive(Debug)]
 pub struct Limiter {
     ceiling: f64,
     limit: Cell<f64>,
     doubling: Cell<bool>,
+    admitted: Cell<usize>,
+    last_cut: Cell<f64>,
+    waiting: RefCell<Vec<Waker>>,
 }
 
 impl Limiter {
     /// A limiter that never exceeds `ceiling` (config `maxConcurrency`).
     pub fn new(ceiling: usize) -> Self {
         let ceiling = ceiling.max(1) as f64;
-        Self { ceiling, limit: Cell::new(START_LIMIT.min(ceiling)), doubling: Cell::new(true) }
+        Self {
+            ceiling,
+            limit: Cell::new(START_LIMIT.min(ceiling)),
+            doubling: Cell::new(true),
+            admitted: Cell::new(0),
+            last_cut: Cell::new(f64::NEG_INFINITY),
+            waiting: RefCell::default(),
+        }
     }
 
     /// Invokes allowed in flight now.
@@ -50,15 +64,75 @@ impl Limiter {
         self.limit.get().floor().max(1.0) as usize
     }
 
-    fn succeeded(&self) {
-        let l = self.limit.get();
-        let grown = if self.doubling.get() { l + 1.0 } else { l + 1.0 / l };
-        self.limit.set(grown.min(self.ceiling));
+    /// Nodes admitted now, across every call.
+    pub fn admitted(&self) -> usize {
+        self.admitted.get()
     }
 
-    fn overloaded(&self) {
+    /// A slot for one node, when the bound has room.
+    fn try_admit(&self) -> Option<Permit<'_>> {
+        if self.admitted.get() >= self.limit() {
+            return None;
+        }
+        self.admitted.set(self.admitted.get() + 1);
+        Some(Permit(self))
+    }
+
+    /// Resolves once the bound has room (another call frees a slot, or the bound grows).
+    fn room(&self) -> Room<'_> {
+        Room(self)
+    }
+
+    fn release(&self) {
+        self.admitted.set(self.admitted.get().saturating_sub(1));
+        for w in self.waiting.take() {
+            w.wake();
+        }
+    }
+
+    fn succeeded(&self) {
+        let l = self.limit.get();
+        if (self.admitted.get() as f64) < l.floor() {
+            return; // the bound is not what holds calls back: nothing to learn
+        }
+        let grown = if self.doubling.get() { l + 1.0 } else { l + 1.0 / l };
+        self.limit.set(grown.min(self.ceiling));
+        for w in self.waiting.take() {
+            w.wake();
+        }
+    }
+
+    fn overloaded(&self, now: f64) {
         self.doubling.set(false);
+        if now - self.last_cut.get() < CUT_SPACING_MS {
+            return;
+        }
+        self.last_cut.set(now);
         self.limit.set((self.limit.get() / 2.0).max(1.0));
+    }
+}
+
+/// One admitted node's slot; released when dropped (also when the call is cancelled).
+struct Permit<'l>(&'l Limiter);
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+/// See [`Limiter::room`].
+struct Room<'l>(&'l Limiter);
+
+impl Future for Room<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.admitted.get() < self.0.limit() {
+            return Poll::Ready(());
+        }
+        self.0.waiting.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
     }
 }
 
@@ -174,8 +248,9 @@ impl<'h, H: Host> Session<'h, H> {
                     return Ok(text);
                 }
                 Err(f) if f.kind == FailureKind::Backpressure => {
-                    if f.message.contains("overloaded") || f.message.contains("capacity") {
-                        self.shared.limiter.overloaded();
+                    if f.message.contains("overloaded") || f.message.contains("capacity") || f.message.contains("busy")
+                    {
+                        self.shared.limiter.overloaded(self.host.now_ms());
                         self.shared.update(|s| s.overloaded += 1);
                     }
                     let wait = f.retry_after_ms.unwrap_or(BACKOFF_MS << attempt.min(6)).min(BACKOFF_MAX_MS);
@@ -242,18 +317,36 @@ where
     let shared =
         Rc::new(Shared { limiter, in_flight: Cell::new(0), stats: Cell::default(), dog: Some(Rc::clone(&dog)) });
     let collect = async {
-        let mut waiting = nodes.iter().enumerate();
+        let mut waiting = nodes.iter().enumerate().peekable();
         let mut running = FuturesUnordered::new();
         let mut done = 0;
         loop {
-            while running.len() < limiter.limit() {
+            while waiting.peek().is_some() {
+                let Some(permit) = limiter.try_admit() else { break };
                 let Some((i, n)) = waiting.next() else { break };
                 let session =
                     Session { host, node: n, timeout_ms, silent: RefCell::new(None), shared: Rc::clone(&shared) };
                 let fut = work(session);
-                running.push(async move { (i, fut.await) });
+                running.push(async move {
+                    let _slot = permit;
+                    (i, fut.await)
+                });
             }
-            let Some((i, t)) = running.next().await else { break };
+            let finished = if running.is_empty() {
+                if waiting.peek().is_none() {
+                    break;
+                }
+                limiter.room().await; // every slot is another call's: wait for one to free up
+                continue;
+            } else if waiting.peek().is_some() {
+                match select(running.next(), limiter.room()).await {
+                    Either::Left((next, _)) => next,
+                    Either::Right(_) => continue,
+                }
+            } else {
+                running.next().await
+            };
+            let Some((i, t)) = finished else { continue };
             if let Some(slot) = slots.get_mut(i) {
                 *slot = Some(t);
             }

@@ -240,6 +240,20 @@ pub fn runtime_failure_kind(text: &str, retryable: bool) -> FailureKind {
     }
 }
 
+/// What a failed HTTP `nodes` invoke means: the gateway refusing for now (429, 503) is
+/// backpressure; its sanitised 500 `tool_error` stands for both a node's own error and a node
+/// that timed out, so one that came back only after the invoke's deadline (`waited_ms` ≥
+/// `deadline_ms`) counts as silent; anything else means the node was not reached.
+pub fn http_failure_kind(status: u16, body: &str, waited_ms: f64, deadline_ms: u64) -> FailureKind {
+    if matches!(status, 429 | 503) {
+        FailureKind::Backpressure
+    } else if http_node_answered(status, body) && waited_ms < deadline_ms as f64 {
+        FailureKind::NodeError
+    } else {
+        FailureKind::Silent
+    }
+}
+
 /// Whether a failed HTTP `nodes` invoke reply means the node itself answered with an error:
 /// the gateway turns a node's `COMMAND_ERROR` into HTTP 500 `tool_error` (message sanitised),
 /// so the node is alive and its other commands are still worth asking.
@@ -290,6 +304,15 @@ mod tests {
         );
         let d = http_details(200, r#"{"ok":true,"result":{"details":{"payload":{"a":1}}}}"#, url).unwrap();
         assert_eq!(http_invoke_payload(&d).unwrap(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn a_sanitised_500_after_the_deadline_is_a_timeout() {
+        let tool_error = r#"{"ok":false,"error":{"type":"tool_error","message":"tool execution failed"}}"#;
+        assert_eq!(http_failure_kind(500, tool_error, 120.0, 30_000), FailureKind::NodeError);
+        assert_eq!(http_failure_kind(500, tool_error, 30_004.0, 30_000), FailureKind::Silent);
+        assert_eq!(http_failure_kind(503, "", 5.0, 30_000), FailureKind::Backpressure);
+        assert_eq!(http_failure_kind(502, "bad gateway", 5.0, 30_000), FailureKind::Silent);
     }
 
     #[test]

@@ -148,7 +148,9 @@ pub async fn run<H: Host>(p: &Plugin, host: &H) {
                 ),
             );
         }
-        let next = start + interval.max(elapsed);
+        // A tick longer than the interval moves the next one to the next interval boundary, so
+        // an overloaded fleet is not checked back to back.
+        let next = start + interval * (elapsed / interval).ceil().max(1.0);
         loop {
             let left = next - host.now_ms();
             if left <= 0.0 {

@@ -100,13 +100,15 @@ impl NodeEntry {
     }
 
     /// Whether this is a clawnode: its commands (approved or pending) hold the markers, or it
-    /// connected as clawnode's client (`node-host` with the `container` capability) even if the
-    /// gateway withholds every command from it.
+    /// connected as clawnode's client (`node-host`) with the `container` capability even if the
+    /// gateway withholds every command from it, or it waits for approval — callers without
+    /// `operator.admin`/`operator.pairing` (a service timer, an agent's tool call) see a pending
+    /// node with no commands and no caps, and it must still be named with the fix.
     pub fn is_clawnode(&self) -> bool {
         let has = |list: &Commands| CLAWNODE_MARKERS.iter().all(|m| list.has(m));
         has(&self.commands)
             || has(&self.pending)
-            || (self.client_id == "node-host" && self.caps.iter().any(|c| c == "container"))
+            || (self.client_id == "node-host" && (self.pending_approval || self.caps.iter().any(|c| c == "container")))
     }
 
     /// Whether the node connected with protocol 3 (no `deviceFamily`), as every clawnode
@@ -134,17 +136,15 @@ impl NodeEntry {
     fn why_missing(&self, missing: &[&str], node_policy: bool) -> String {
         let list = missing.join(", ");
         if self.pending_approval {
-            return format!(
-                "connected, but its commands wait for an operator's approval (missing {list}): run openclaw nodes \
-                 pending, then openclaw nodes approve <requestId>"
-            );
+            return "its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes \
+                    approve <requestId>"
+                .to_owned();
         }
         if node_policy && self.is_legacy_protocol() {
             return format!(
-                "connected with protocol 3 (platform \"{}\"), and the gateway withholds from such nodes every command \
-                 a plugin's node invoke policy names (missing {list}); with nodePolicy: true this plugin's policy does \
-                 exactly that. Set plugins.entries.clawbernetes.config.nodePolicy to false and add the commands to \
-                 gateway.nodes.commands.allow (see the README)",
+                "a protocol-3 node (platform \"{}\"): the gateway withholds from it every command a node invoke \
+                 policy names, and nodePolicy: true registers one (missing {list}); set nodePolicy to false and list \
+                 the commands in gateway.nodes.commands.allow",
                 self.platform
             );
         }
@@ -157,8 +157,8 @@ impl NodeEntry {
             String::new()
         };
         format!(
-            "connected, but the gateway does not let through {list}: add them to gateway.nodes.commands.allow in \
-             openclaw.json (the README lists the commands), then have the node reconnect and approve it{platform}"
+            "the gateway withholds {list}: add them to gateway.nodes.commands.allow, then reconnect the node and \
+             approve it{platform}"
         )
     }
 }

@@ -8,13 +8,16 @@ use crate::node::caps::Runtime;
 /// The GPU indices the container would bind on the node, or every reason it cannot run there.
 pub fn admit(c: &Checked, req: &Request) -> Result<Vec<u32>, Vec<String>> {
     let (r, v) = (&c.report, &c.verdict);
+    let mut reasons = Vec::new();
     if !v.state.schedulable() {
-        return Err(vec![format!("{}: {}", v.state.as_str(), v.reason)]);
+        reasons.push(format!("{}: {}", v.state.as_str(), v.reason));
     }
     let (Some(facts), Some(health)) = (r.facts(), r.health()) else {
-        return Err(vec!["no facts or health from the node".to_owned()]);
+        if reasons.is_empty() {
+            reasons.push("no facts or health from the node".to_owned());
+        }
+        return Err(reasons);
     };
-    let mut reasons = Vec::new();
     if !r.node.declares("workload.run") {
         reasons.push("the gateway does not let workload.run through to it".to_owned());
     }

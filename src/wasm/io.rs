@@ -2,7 +2,7 @@
 //! as the core's [`Host`]. Transport codecs live in `crate::transport`.
 
 use crate::config::{Config, Transport};
-use crate::io::host::{Failure, FailureKind, Host, Level};
+use crate::io::host::{Failure, Host, Level};
 use crate::io::transport;
 use crate::node::entry::NodeEntry;
 use js_sys::{Function, Promise, Reflect, JSON};
@@ -116,7 +116,11 @@ impl Io {
         Ok(Io { route, log, store, notify, lists: transport::ListCache::default() })
     }
 
-    async fn http(&self, body: String, timeout_ms: u64, signal: &JsValue) -> Result<String, Failure> {
+    /// One `POST /tools/invoke`; `deadline_ms` is the invoke's own timeout, which tells a
+    /// timed-out node apart from one that answered an error (the gateway hides both as 500).
+    async fn http(&self, body: String, deadline_ms: u64, signal: &JsValue) -> Result<String, Failure> {
+        let timeout_ms = deadline_ms + 5_000;
+        let start = js_sys::Date::now();
         let Route::Http { post, url, auth, gateway } = &self.route else {
             return Err(Failure::silent("no http transport"));
         };
@@ -133,16 +137,9 @@ impl Io {
         .map_err(|e| Failure::silent(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
         let status = get(&reply, "status").as_f64().unwrap_or(0.0) as u16;
         let text = get(&reply, "text").as_string().unwrap_or_default();
-        transport::http_details(status, &text, gateway).map_err(|message| {
-            let kind = if matches!(status, 429 | 503) {
-                FailureKind::Backpressure
-            } else if transport::http_node_answered(status, &text) {
-                FailureKind::NodeError
-            } else {
-                FailureKind::Silent
-            };
-            Failure::new(kind, message)
-        })
+        let waited = js_sys::Date::now() - start;
+        transport::http_details(status, &text, gateway)
+            .map_err(|message| Failure::new(transport::http_failure_kind(status, &text, waited, deadline_ms), message))
     }
 }
 
@@ -187,7 +184,7 @@ impl Host for CallHost {
                 return self.io.lists.parse(text);
             }
             Route::Http { .. } => {
-                self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?
+                self.io.http(transport::http_list_body(), 25_000, &self.signal).await.map_err(|f| f.message)?
             }
         };
         transport::parse_node_list(&transport::parse_list_text(&listed)?)
@@ -197,7 +194,7 @@ impl Host for CallHost {
         match &self.io.route {
             Route::Http { .. } => {
                 let body = transport::http_invoke_body(node_id, command, params, timeout_ms);
-                let details = self.io.http(body, timeout_ms + 5_000, &self.signal).await?;
+                let details = self.io.http(body, timeout_ms, &self.signal).await?;
                 // A payload that cannot be read came from the node: it answered.
                 transport::http_invoke_payload(&details).map_err(Failure::node)
             }

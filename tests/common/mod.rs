@@ -158,6 +158,8 @@ pub struct FakeHost {
     /// the gateway's overload error.
     pub capacity: Option<usize>,
     pub in_flight: Cell<usize>,
+    /// Most invokes pending at once (counted while `capacity` is set).
+    pub peak: Cell<usize>,
     /// Pending `sleep`s: when each wakes, and its waker.
     timers: RefCell<Vec<(f64, Waker)>>,
 }
@@ -266,6 +268,7 @@ impl Host for FakeHost {
                 ));
             }
             self.in_flight.set(self.in_flight.get() + 1);
+            self.peak.set(self.peak.get().max(self.in_flight.get()));
             YieldOnce(false).await;
             self.in_flight.set(self.in_flight.get() - 1);
         }
