@@ -99,21 +99,23 @@ test("gpuModel and minVramMb are filters: a placement nobody can host is an answ
   assert.equal(vram.details.placed, false);
 });
 
-test("the fixture fleet has no node for one GPU: each node rejected with its reason, unhealthy nodes by their state", async () => {
+test("the fixture fleet has no node for one GPU: each node rejected with every reason, unhealthy nodes by their state first", async () => {
   const r = await load().callTool("claw_deploy", { image: IMG, dryRun: true });
+  const disk = "not enough disk: 8.1 GB free on / (holds /var/lib/docker), needs 10 GB";
   assert.deepEqual(r.details.rejected.map((x) => [x.nodeName, x.reasons]), [
     ["cpu-b", ["has 0 GPUs, needs 1"]],
+    // its health could not be read at all: only its state can be said
     ["dead-e", ["unhealthy: cannot read the node's health: node.capabilities: UNAVAILABLE: COMMAND_ERROR: simulated failure"]],
-    ["disk-d", ["unhealthy: disk / 97% full (critical at 95%)"]],
+    ["disk-d", ["unhealthy: disk / 97% full (critical at 95%)", disk, BUSY]],
     ["gpu-a", [BUSY]],
-    ["hot-c", ["unhealthy: GPU 0 at 93 °C (critical at 90 °C)"]],
+    ["hot-c", ["unhealthy: GPU 0 at 93 °C (critical at 90 °C)", "GPU 0 must be free: GPU 0 busy (70000 MB used, 95% util)"]],
   ]);
   assert.deepEqual([r.details.placed, r.details.candidates, r.details.gpus], [false, [], []]);
   assert.equal(
     textOf(r).split("\n")[0],
     `Not placed: no node can host ${IMG} (5 clawnode(s) checked) — cpu-b: has 0 GPUs, needs 1 | ` +
       "dead-e: unhealthy: cannot read the node's health: node.capabilities: UNAVAILABLE: COMMAND_ERROR: simulated failure | " +
-      "disk-d: unhealthy: disk / 97% full (critical at 95%)",
+      `disk-d: unhealthy: disk / 97% full (critical at 95%); ${disk}; ${BUSY}`,
   );
 });
 
@@ -128,8 +130,8 @@ test("memory, CPUs and disk are filters too: memory + 10% headroom, CPUs at most
   assert.deepEqual(r.details.rejected.map((x) => [x.nodeName, x.reasons]), [
     ["busy-0", [mem, cpu, BUSY]],
     ["free-2", [mem, cpu]],
-    // disk-d's health on free-4: root 97% full (critical) makes it unhealthy before any filter
-    ["free-4", ["unhealthy: disk / 97% full (critical at 95%)"]],
+    // disk-d's health on free-4: root 97% full (critical) makes it unhealthy, and every other filter it fails is listed
+    ["free-4", ["unhealthy: disk / 97% full (critical at 95%)", mem, cpu, "not enough disk: 8.1 GB free on / (holds /var/lib/docker), needs 10 GB"]],
   ]);
   assert.deepEqual(r.details.runParams, { cpu: 4, gpus: 1, image: IMG, memory: "21g" });
 });
@@ -289,7 +291,7 @@ test("readOnly: a deploy only plans, says so, and sends no workload.run", async 
 test("argument errors: exact messages, code INVALID_REQUEST, nothing sent to any node", async () => {
   const fleet = fleetOf(deployNodes());
   const host = load({ fleet });
-  const SIZE = `a size like "8g", "8GB", "512m", "16Gi" or "1.5g" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b)`;
+  const SIZE = (key, value, why) => `${key} "${value}" is not a size Docker reads (${why}): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. "8g", "8GB", "512m", "16GiB", "1.5g"`;
   const NAME = "is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)";
   const cases = [
     [{ image: "--privileged" }, `image "--privileged" is not a valid image reference: it starts with '-'`],
@@ -299,11 +301,12 @@ test("argument errors: exact messages, code INVALID_REQUEST, nothing sent to any
     ["x", "arguments must be an object, got a string"],
     [{ image: IMG, gpus: 1.5 }, "gpus must be a whole number from 0 to 16, got 1.5"],
     [{ image: IMG, gpus: 17 }, "gpus must be a whole number from 0 to 16, got 17"],
-    [{ image: IMG, memory: "8x" }, `memory must be ${SIZE}, got "8x"`],
-    [{ image: IMG, shmSize: "lots" }, `shmSize must be ${SIZE}, got "lots"`],
-    [{ image: IMG, memory: "1m" }, `memory "1m" is below Docker's minimum of 6m`],
-    [{ image: IMG, cpu: 0.001 }, "cpu must be at least 0.01 (Docker's smallest --cpus), got 0.001"],
-    [{ image: IMG, cpu: "8" }, 'cpu must be a number above 0 and at most 1024, got "8"'],
+    [{ image: IMG, memory: "8x" }, SIZE("memory", "8x", 'unknown unit "x"')],
+    [{ image: IMG, memory: "16Gi" }, SIZE("memory", "16Gi", 'unknown unit "gi"')],
+    [{ image: IMG, shmSize: "lots" }, SIZE("shmSize", "lots", "no number")],
+    [{ image: IMG, memory: "1m" }, `memory "1m" is below Docker's minimum of 6m (0 means no limit)`],
+    [{ image: IMG, cpu: 0.001 }, "cpu must be a number from 0.01 to 1024, got 0.001"],
+    [{ image: IMG, cpu: "8" }, 'cpu must be a number from 0.01 to 1024, got "8"'],
     [{ image: IMG, env: { A: { b: 1 } } }, "env A must be a string, number or boolean, got an object"],
     [{ image: IMG, env: { "": "x" } }, `env name "" must be non-empty and hold no '=' (Docker's rule)`],
     [{ image: IMG, env: ["HF_TOKEN"] }, `env item "HF_TOKEN" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as "HF_TOKEN=<value>"`],
@@ -311,7 +314,8 @@ test("argument errors: exact messages, code INVALID_REQUEST, nothing sent to any
     [{ image: IMG, volumes: ["/:/x"] }, `volume "/:/x" would give the container the host's root or its container engine`],
     [{ image: IMG, volumes: ["/var/run/docker.sock:/s"] }, `volume "/var/run/docker.sock:/s" would give the container the host's root or its container engine`],
     [{ image: IMG, volumes: ["data"] }, `volume "data" must be host:container or host:container:ro`],
-    [{ image: IMG, command: "python train.py" }, `command must be an array of strings, e.g. ["python train.py"], got a string`],
+    [{ image: IMG, command: "python train.py" }, `command must be an array of strings, one per argument (the node runs it without a shell), e.g. ["python","train.py"], got a string`],
+    [{ image: IMG, command: "python -c 'print(1)' > /tmp/x" }, `command must be an array of strings, one per argument (the node runs it without a shell), e.g. ["sh","-c","python -c 'print(1)' > /tmp/x"], got a string`],
     [{ image: IMG, command: '["python","train.py"]' }, `command must be an array of strings, not JSON text: pass the array itself, ["python","train.py"]`],
     [{ image: IMG, command: [] }, "command must hold at least one string; omit it to use the image's default"],
     [{ image: IMG, strategy: "random" }, `strategy must be one of "binpack", "spread", got "random"`],
@@ -327,12 +331,14 @@ test("argument errors: exact messages, code INVALID_REQUEST, nothing sent to any
   assert.deepEqual(fleet.takeLog(), []);
 });
 
-test("what Docker accepts is accepted: 8gb, 16Gi, env names with dots or a leading digit", async () => {
+test("what Docker accepts is accepted: 8gb, 16GiB, .5g, env names with dots or a leading digit", async () => {
   const fleet = fleetOf(deployNodes());
   const r = await load({ fleet }).callTool("claw_deploy", {
-    image: IMG, memory: "8gb", shmSize: "16Gi", env: { "discovery.type": "single-node", "1X": "a" }, dryRun: true,
+    image: IMG, memory: "8gb", shmSize: "16GiB", env: { "discovery.type": "single-node", "1X": "a" }, dryRun: true,
   });
   assert.deepEqual(r.details.runParams, { env: ["1X=a", "discovery.type=single-node"], gpus: 1, image: IMG, memory: "8g", shmSize: "16g" });
+  const half = await load({ fleet }).callTool("claw_deploy", { image: IMG, memory: ".5g", dryRun: true });
+  assert.equal(half.details.runParams.memory, "512m");
 });
 
 test("no usable clawnode: deploy fails UNAVAILABLE saying why — none connected, or waiting for approval (seen by an admin caller)", async () => {
@@ -341,14 +347,14 @@ test("no usable clawnode: deploy fails UNAVAILABLE saying why — none connected
     code: "UNAVAILABLE",
   });
   const pending = () => fleetOf([{ nodeId: "99".repeat(32), displayName: "new-1", approvalState: "pending-approval" }]);
-  // the service timer's synthetic operator.write client sees a node-host with no caps and no commands: not a clawnode
-  await assert.rejects(load({ fleet: pending() }).callTool("claw_deploy", { image: IMG }), {
-    message: "claw_deploy: no clawnode is connected to the gateway",
-  });
+  const waiting =
+    "claw_deploy: 1 clawnode(s) are connected but none can be used: new-1: its commands wait for an operator's approval: " +
+    "openclaw nodes pending, then openclaw nodes approve <requestId>";
+  // the service timer's synthetic operator.write client sees a node-host waiting for approval with no caps and no
+  // commands; an admin caller also sees the pending surface: both are told how to approve it
+  await assert.rejects(load({ fleet: pending() }).callTool("claw_deploy", { image: IMG }), { message: waiting, code: "UNAVAILABLE" });
   await assert.rejects(load({ fleet: pending(), scopes: ["operator.admin"] }).callTool("claw_deploy", { image: IMG }), {
-    message:
-      "claw_deploy: 1 clawnode(s) are connected but none can be used: new-1: connected, but its commands wait for an operator's approval " +
-      "(missing node.health, node.capabilities, gpu.list, gpu.metrics, workload.list): run openclaw nodes pending, then openclaw nodes approve <requestId>",
+    message: waiting,
     code: "UNAVAILABLE",
   });
 });

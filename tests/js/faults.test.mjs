@@ -299,10 +299,11 @@ test("the gateway's admission limit: past it invokes are refused at once, retrie
   const { details } = await host.callTool("claw_fleet_status");
   const gw = small.stats();
   check("faults: admission", "200 nodes, a gateway admitting 40 pending invokes: every node answers, the refusals are retried",
-    { total: 200, healthy: 200, failedNodes: 0, gpus: 400, refusalsSeenByPlugin: gw.overloaded, peakPending: 40, retriedEach: true, cut: true },
+    { total: 200, healthy: 200, failedNodes: 0, gpus: 400, refusalsSeenByPlugin: gw.overloaded, peakPending: 40, retriedEach: true, adapted: true },
     { total: details.nodes.total, healthy: details.nodes.healthy, failedNodes: details.failedNodes.length, gpus: details.gpus.total,
       refusalsSeenByPlugin: details.fanout.overloaded, peakPending: gw.peakPending, retriedEach: details.fanout.retries >= details.fanout.overloaded,
-      cut: gw.overloaded > 0 && details.fanout.limit < 40 });
+      // the bound halves at the first burst of refusals instead of hammering a full gateway: a handful, not one per node
+      adapted: gw.overloaded >= 1 && gw.overloaded <= 20 });
 });
 
 test("the real limit of 128 with 500 nodes: three calls at once (monitor tick, agent, dashboard) give exact totals, no node failed", async () => {
@@ -321,8 +322,8 @@ test("the real limit of 128 with 500 nodes: three calls at once (monitor tick, a
     { status: { total: status.details.nodes.total, healthy: status.details.nodes.healthy, failed: status.details.failedNodes.length, gpus: status.details.gpus.total },
       inventory: { total: inv.details.total, failed: inv.details.failedNodes.length },
       multiInvoke: { total: mi.details.total, ok: mi.details.ok, failed: mi.details.failed } });
-  check("faults: admission", "together the calls reached the gateway's 128 pending invokes, and the invokes past it were refused",
-    { peakPending: 128, refused: true }, { peakPending: gw.peakPending, refused: gw.overloaded > 0 });
+  check("faults: admission", "together the calls share one bound: they never exceed maxConcurrency (120) pending invokes, so the gateway (128) refuses none",
+    { peakPending: 120, refused: 0 }, { peakPending: gw.peakPending, refused: gw.overloaded });
   check("faults: admission", "the monitor's tick afterwards: 500 healthy, none failed", { ok: true, total: 500, healthy: 500, failed: 0 },
     { ok: tick.ok, total: tick.payload.status.nodes.total, healthy: tick.payload.status.nodes.healthy, failed: tick.payload.status.failedNodes.length });
   // every refusal the gateway made was counted by the call it refused (the inventory reports no fan-out counters)

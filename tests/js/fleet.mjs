@@ -91,9 +91,9 @@ export const B_WORKLOADS = DOCKER_STATES;
  * - dead-e: every invoke fails with COMMAND_ERROR "simulated failure": it answers, but its health
  *   cannot be read → unhealthy;
  * - off-1: a clawnode that is listed but not connected → offline;
- * - wait-1: a clawnode waiting for approval: node.list shows it with caps [] and commands [], and
- *   shows its pending commands only to callers holding operator.admin or operator.pairing, so the
- *   plugin sees it (unusable, with how to approve it) only for such callers;
+ * - wait-1: a clawnode waiting for approval: node.list shows it with caps [] and commands [] (its
+ *   pending commands only to callers holding operator.admin or operator.pairing); the plugin names
+ *   it (unusable, with how to approve it) for every caller, since it is a node-host awaiting approval;
  * - phone-1: an iPhone node (client openclaw-ios), not a clawnode: never counted.
  * Nodes are today's clawnodes (protocol 3, platform "linux x86_64") unless said otherwise.
  */

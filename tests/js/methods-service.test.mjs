@@ -15,6 +15,7 @@ const DEAD = "cannot read the node's health: node.capabilities: UNAVAILABLE: COM
 const CPU_B = "container cache (redis:7) is restarting, last exit code 1; container web (nginx:1.27) is unhealthy";
 const HOT = "GPU 0 at 93 °C (critical at 90 °C)";
 const DISK = "disk / 97% full (critical at 95%)";
+const WAIT = "its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes approve <requestId>";
 
 test("fleet-status answers through respond with the first tick's snapshot: the tool's status, tracked nodes, transitions", async () => {
   const host = load();
@@ -25,7 +26,7 @@ test("fleet-status answers through respond with the first tick's snapshot: the t
   // the same aggregate the tool returns (its fan-out counters are the tick's own)
   const tool = (await host.callTool("claw_fleet_status")).details;
   assert.deepEqual({ ...p.status, fanout: null }, { ...tool, fanout: null });
-  assert.deepEqual(p.status.fanout, { limit: 50, peakInFlight: 5, retries: 0, overloaded: 0 });
+  assert.deepEqual(p.status.fanout, { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 });
   assert.deepEqual([p.monitor.ticks, p.monitor.overruns, p.monitor.joined, p.intervalMs, p.restoredAt], [1, 0, 0, 60000, null]);
   // the check ended at checkedAt; the tick a little later, after saving and alerting
   assert.ok(p.monitor.lastAt >= p.checkedAt && p.monitor.lastAt - p.monitor.lastDurationMs <= p.checkedAt, JSON.stringify(p.monitor));
@@ -37,6 +38,7 @@ test("fleet-status answers through respond with the first tick's snapshot: the t
     ["disk-d", "unhealthy", DISK, 0, true],
     ["dead-e", "unhealthy", DEAD, 0, true],
     ["off-1", "offline", "not connected", 0, true],
+    ["wait-1", "unusable", WAIT, 0, true],
   ]);
   // first sight of every node, in the order checked: usable ones by name, then the offline one
   assert.deepEqual(p.transitions, [
@@ -46,6 +48,7 @@ test("fleet-status answers through respond with the first tick's snapshot: the t
     ["gpu-a", ID.a, "healthy", "all checks pass"],
     ["hot-c", ID.c, "unhealthy", HOT],
     ["off-1", ID.off, "offline", "not connected"],
+    ["wait-1", ID.pending, "unusable", WAIT],
   ].map(([nodeName, nodeId, to, reason]) => ({ nodeId, nodeName, from: null, to, reason, at: p.checkedAt, beforeRestart: false })));
   // a second read is served from the snapshot: no new tick
   const again = await host.callMethod("clawbernetes.fleet-status");
@@ -83,8 +86,8 @@ test("a node that leaves the list becomes gone; the transition is logged as a ch
   const last = r.payload.transitions.at(-1);
   assert.deepEqual(last, { nodeId: ID.a, nodeName: "gpu-a", from: "healthy", to: "gone", reason: "no longer listed by the gateway", at: last.at, beforeRestart: false });
   assert.deepEqual(host.logs.filter((l) => l.msg.includes("→ gone")), [{ level: "warn", msg: "clawbernetes: gpu-a healthy → gone: no longer listed by the gateway" }]);
-  // gone nodes are remembered, not counted
-  assert.equal(r.payload.status.nodes.total, 5);
+  // gone nodes are remembered, not counted (the 6 left: 4 answering, off-1 offline, wait-1 unusable)
+  assert.equal(r.payload.status.nodes.total, 6);
 });
 
 test("gpu-inventory and workloads methods answer with the tools' details; bad params answer INVALID_REQUEST with the core's text", async () => {
@@ -244,16 +247,17 @@ test("alerts: one coalesced message per tick, minSeverity decides what is news, 
   await first.callMethod("clawbernetes.health-check");
   assert.deepEqual(first.queuedSystemEvents(), [
     [
-      HEADER(4),
+      HEADER(5),
       `- dead-e: new → unhealthy (${DEAD})`,
       `- disk-d: new → unhealthy (${DISK})`,
       `- hot-c: new → unhealthy (${HOT})`,
       "- off-1: new → offline (not connected)",
+      "- wait-1: new → unusable (its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes approve <requestId>)",
     ].join("\n"),
   ]);
   const degraded = load({ pluginConfig: { alerts: { minSeverity: "degraded" } } });
   await degraded.callMethod("clawbernetes.health-check");
-  assert.deepEqual(degraded.queuedSystemEvents()[0].split("\n").slice(0, 2), [HEADER(5), `- cpu-b: new → degraded (${CPU_B})`]);
+  assert.deepEqual(degraded.queuedSystemEvents()[0].split("\n").slice(0, 2), [HEADER(6), `- cpu-b: new → degraded (${CPU_B})`]);
   const offline = load({ pluginConfig: { alerts: { minSeverity: "offline" } } });
   await offline.callMethod("clawbernetes.health-check");
   assert.deepEqual(offline.queuedSystemEvents(), [`${HEADER(1)}\n- off-1: new → offline (not connected)`]);

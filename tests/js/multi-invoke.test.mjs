@@ -19,7 +19,7 @@ test("gpu.metrics on all clawnodes: per-node payload or error, totals; phone/off
   assert.deepEqual({ ...r.details, results: strip(r.details.results) }, {
     command: "gpu.metrics", total: 5, ok: 4, failed: 1, skipped: 0, sharedNames: [],
     // the bound starts at 32 and grows by one per answered invoke
-    fanout: { limit: 36, peakInFlight: 5, retries: 0, overloaded: 0 },
+    fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
     results: [
       { nodeId: ID.b, nodeName: "cpu-b", ok: true, payload: { count: 0, metrics: [] }, error: null },
       { nodeId: ID.e, nodeName: "dead-e", ok: false, payload: null, error: "gpu.metrics: UNAVAILABLE: COMMAND_ERROR: simulated failure" },

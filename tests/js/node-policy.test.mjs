@@ -10,12 +10,9 @@ import { load, fleetOf, textOf } from "./fleet.mjs";
 
 const READS = "node.health, node.capabilities, gpu.list, gpu.metrics, workload.list";
 const LEGACY =
-  'connected with protocol 3 (platform "linux x86_64"), and the gateway withholds from such nodes every command a plugin\'s ' +
-  `node invoke policy names (missing ${READS}); with nodePolicy: true this plugin's policy does exactly that. Set ` +
-  "plugins.entries.clawbernetes.config.nodePolicy to false and add the commands to gateway.nodes.commands.allow (see the README)";
-const NOT_ALLOWED =
-  `connected, but the gateway does not let through ${READS}: add them to gateway.nodes.commands.allow in openclaw.json ` +
-  "(the README lists the commands), then have the node reconnect and approve it";
+  'a protocol-3 node (platform "linux x86_64"): the gateway withholds from it every command a node invoke policy names, ' +
+  `and nodePolicy: true registers one (missing ${READS}); set nodePolicy to false and list the commands in gateway.nodes.commands.allow`;
+const NOT_ALLOWED = `the gateway withholds ${READS}: add them to gateway.nodes.commands.allow, then reconnect the node and approve it`;
 const counts = (o) => ({ total: 0, healthy: 0, degraded: 0, unhealthy: 0, unreachable: 0, offline: 0, unusable: 0, ...o });
 const states = (details) => details.nodeDetails.map((d) => [d.nodeName, d.state, d.reason]);
 /** The commands describe() says to put in gateway.nodes.commands.allow. */

@@ -13,9 +13,7 @@ const CPU_B_RESTARTING = "container cache (redis:7) is restarting, last exit cod
 const CPU_B_UNHEALTHY = "container web (nginx:1.27) is unhealthy";
 const DISK = "disk / 97% full (critical at 95%)";
 const HOT = "GPU 0 at 93 °C (critical at 90 °C)";
-const APPROVE =
-  "connected, but its commands wait for an operator's approval (missing node.health, node.capabilities, gpu.list, gpu.metrics, " +
-  "workload.list): run openclaw nodes pending, then openclaw nodes approve <requestId>";
+const APPROVE = "its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes approve <requestId>";
 
 // The two fixture GPUs (gpu.metrics.json) as inventory entries.
 const FIXTURE_GPUS = [
@@ -40,8 +38,8 @@ const HOT_GPUS = [
 ];
 
 // A heat-map cell of claw_fleet_status.
-const cell = (index, model, state, utilizationPercent, temperatureC) => ({ index, model, state, utilizationPercent, temperatureC });
-const FIXTURE_CELLS = [cell(0, H100, "busy", 87, 71), cell(1, H100, "free", 0, 33)];
+const cell = (index, state, utilizationPercent, temperatureC) => ({ index, state, utilizationPercent, temperatureC });
+const FIXTURE_CELLS = [cell(0, "busy", 87, 71), cell(1, "free", 0, 33)];
 // A node that answered with the fixture health.
 const answered = (nodeId, nodeName, o) => ({
   nodeId, nodeName, state: "healthy", reason: "all checks pass", cpuCount: 2, loadPerCpu: 1.17, memoryTotalMb: 24105,
@@ -58,8 +56,9 @@ const NODE_DETAILS = [
   answered(ID.d, "disk-d", { state: "unhealthy", reason: DISK, diskUsedPercent: 97, problems: [{ kind: "disk", severity: "critical", message: DISK }] }),
   answered(ID.c, "hot-c", {
     state: "unhealthy", reason: HOT, workloadsRunning: 0, problems: [{ kind: "gpuTemperature", severity: "critical", message: HOT }],
-    gpus: [cell(0, A100, "busy", 95, 93), cell(1, A100, "free", 0, 41)],
+    gpus: [cell(0, "busy", 95, 93), cell(1, "free", 0, 41)],
   }),
+  unread(ID.pending, "wait-1", "unusable", "unusable", APPROVE),
   unread(ID.off, "off-1", "offline", "offline", "not connected"),
   answered(ID.b, "cpu-b", {
     state: "degraded", reason: `${CPU_B_RESTARTING}; ${CPU_B_UNHEALTHY}`, cpuCount: 16, loadPerCpu: 0.5, memoryTotalMb: 64300,
@@ -77,7 +76,7 @@ test("fleet status: every clawnode in one state (attention order), the phone not
   const { details } = await load().callTool("claw_fleet_status");
   assert.deepEqual(details, {
     severity: "critical",
-    nodes: counts({ total: 6, healthy: 1, degraded: 1, unhealthy: 3, offline: 1 }),
+    nodes: counts({ total: 7, healthy: 1, degraded: 1, unhealthy: 3, offline: 1, unusable: 1 }),
     gpus: { total: 6, free: 3, busy: 3, held: 0, unknown: 0, byModel: [{ model: A100, total: 2, free: 1 }, { model: H100, total: 4, free: 2 }] },
     // 24105 × 3 (fixture health on gpu-a, hot-c, disk-d) + 64300 (cpu-b); available 22789 × 3 + 48000
     memory: { totalMb: 136615, availableMb: 116367 },
@@ -88,42 +87,45 @@ test("fleet status: every clawnode in one state (attention order), the phone not
       { nodeId: ID.d, nodeName: "disk-d", severity: "critical", kind: "disk", message: DISK },
       { nodeId: ID.c, nodeName: "hot-c", severity: "critical", kind: "gpuTemperature", message: HOT },
       { nodeId: ID.off, nodeName: "off-1", severity: "critical", kind: "offline", message: "not connected" },
+      { nodeId: ID.pending, nodeName: "wait-1", severity: "critical", kind: "unusable", message: APPROVE },
       { nodeId: ID.b, nodeName: "cpu-b", severity: "warning", kind: "container", message: CPU_B_RESTARTING },
       { nodeId: ID.b, nodeName: "cpu-b", severity: "warning", kind: "container", message: CPU_B_UNHEALTHY },
     ],
     nodeDetails: NODE_DETAILS,
     failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: FAIL }],
-    // the bound starts at 32 and grows by one per answered invoke: 5 + 3 (cpu-b: no gpu.list or gpu.metrics) + 5 + 5 = 18
-    fanout: { limit: 50, peakInFlight: 5, retries: 0, overloaded: 0 },
+    // the bound starts at 32 and grows only while it is full: 5 nodes never fill it
+    fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
   });
 });
 
 test("fleet status: content is the exact compact summary, problems and totals first", async () => {
   const r = await load().callTool("claw_fleet_status");
   assert.equal(textOf(r), [
-    "Fleet: 6 clawnodes — 1 healthy, 1 degraded, 3 unhealthy, 1 offline.",
+    "Fleet: 7 clawnodes — 1 healthy, 1 degraded, 3 unhealthy, 1 offline, 1 unusable.",
     `GPUs: 3/6 free, 3 busy (${A100} 1/2 free; ${H100} 2/4 free).`,
     "Memory: 114 GB available of 133 GB. Workloads: 5 running (1 unhealthy, 1 restarting), 11 containers in all.",
-    "Problems (6):",
+    "Problems (7):",
     `- dead-e [critical] ${DEAD}`,
     `- disk-d [critical] ${DISK}`,
     `- hot-c [critical] ${HOT}`,
     "- off-1 [critical] not connected",
+    `- wait-1 [critical] ${APPROVE}`,
     `- cpu-b [warning] ${CPU_B_RESTARTING}`,
     `- cpu-b [warning] ${CPU_B_UNHEALTHY}`,
   ].join("\n"));
 });
 
-test("fleet status: a node waiting for approval is unusable with how to approve it, for a caller that may see pending surfaces", async () => {
+test("fleet status: a node waiting for approval is unusable with how to approve it, whoever calls", async () => {
   // node.list shows pendingDeclaredCommands only to operator.admin / operator.pairing callers; to the
-  // service timer's synthetic operator.write client the node is a node-host with no caps and no commands
-  const admin = await load({ scopes: ["operator.admin"] }).callTool("claw_fleet_status");
-  assert.deepEqual(admin.details.nodes, counts({ total: 7, healthy: 1, degraded: 1, unhealthy: 3, offline: 1, unusable: 1 }));
-  assert.deepEqual(admin.details.nodeDetails[3], unread(ID.pending, "wait-1", "unusable", "unusable", APPROVE));
-  assert.deepEqual(admin.details.nodeDetails.map((d) => d.nodeName), ["dead-e", "disk-d", "hot-c", "wait-1", "off-1", "cpu-b", "gpu-a"]);
-  assert.equal(textOf(admin).split("\n")[0], "Fleet: 7 clawnodes — 1 healthy, 1 degraded, 3 unhealthy, 1 offline, 1 unusable.");
-  const write = await load().callTool("claw_fleet_status");
-  assert.equal(write.details.nodeDetails.some((d) => d.nodeName === "wait-1"), false);
+  // service timer's synthetic operator.write client the node is a node-host with no caps and no commands,
+  // awaiting approval: both see it named with the fix
+  for (const scopes of [["operator.admin"], ["operator.write"]]) {
+    const r = await load({ scopes }).callTool("claw_fleet_status");
+    assert.deepEqual(r.details.nodes, counts({ total: 7, healthy: 1, degraded: 1, unhealthy: 3, offline: 1, unusable: 1 }), scopes[0]);
+    assert.deepEqual(r.details.nodeDetails[3], unread(ID.pending, "wait-1", "unusable", "unusable", APPROVE));
+    assert.deepEqual(r.details.nodeDetails.map((d) => d.nodeName), ["dead-e", "disk-d", "hot-c", "wait-1", "off-1", "cpu-b", "gpu-a"]);
+    assert.equal(textOf(r).split("\n")[0], "Fleet: 7 clawnodes — 1 healthy, 1 degraded, 3 unhealthy, 1 offline, 1 unusable.");
+  }
 });
 
 test("fleet status: a warning threshold (GPU at 85 °C) makes a node degraded with a warning problem", async () => {
@@ -178,6 +180,7 @@ test("gpu inventory: every fixture GPU grouped by node with all fields, power nu
       { nodeId: ID.c, nodeName: "hot-c", gpus: HOT_GPUS },
     ],
     failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: FAIL }],
+    fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
   });
   assert.equal(textOf(r), [
     "GPUs: 6 listed, 3 available, 3 busy, on 5 clawnode(s).",
@@ -254,6 +257,7 @@ test("workloads: Docker status texts read to state, health and exit code; troubl
     unhealthy: 1,
     total: 11,
     failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: "workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure" }],
+    fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
   });
   assert.equal(textOf(r), [
     "Workloads: 11 container(s) on 5 clawnode(s): 5 running, 1 exited, 1 created, 1 restarting, 1 paused, 1 removing, 1 dead (1 unhealthy).",
@@ -286,7 +290,7 @@ test("workloads filters: state, image part, name part, nodeId by name; bad state
   const named = await host.callTool("claw_workloads", { name: "train" });
   assert.deepEqual(named.details.workloads.map((w) => [w.nodeName, w.name]), [["cpu-b", "train-oom"], ["cpu-b", "train-new"], ["disk-d", "train-1"], ["gpu-a", "train-1"]]);
   const onA = await host.callTool("claw_workloads", { nodeId: "gpu-a" });
-  assert.deepEqual(onA.details, { workloads: [TRAIN(ID.a, "gpu-a")], counts: { ...noCounts, running: 1 }, unhealthy: 0, total: 1, failedNodes: [] });
+  assert.deepEqual(onA.details, { workloads: [TRAIN(ID.a, "gpu-a")], counts: { ...noCounts, running: 1 }, unhealthy: 0, total: 1, failedNodes: [], fanout: { limit: 32, peakInFlight: 1, retries: 0, overloaded: 0 } });
   await assert.rejects(host.callTool("claw_workloads", { state: "stopped" }), {
     message: 'claw_workloads: state must be one of "running", "exited", "created", "restarting", "paused", "removing", "dead", "unknown", got "stopped"',
     code: "INVALID_REQUEST",

@@ -65,7 +65,9 @@ test("each tool's JSON-schema parameters name exactly the documented arguments a
   const deploy = host.tools.get("claw_deploy").parameters.properties;
   assert.deepEqual(deploy.gpus, { type: "integer", minimum: 0, maximum: 16, description: "GPUs (default 1; 0 for none)" });
   assert.deepEqual(deploy.strategy.enum, ["binpack", "spread"]);
-  assert.deepEqual(deploy.memory.pattern, "^[0-9]+(\\.[0-9]+)? ?[bBkKmMgGtTpP]?[iI]?[bB]?$");
+  // sizes are checked by the core as Docker reads them (the message names the forms), not by a schema pattern
+  assert.deepEqual(deploy.memory, { type: "string", minLength: 1, maxLength: 32, description: "Memory limit as Docker reads it, e.g. 32g, 8GB, 512m, 16GiB, 1.5g (0: no limit)" });
+  assert.deepEqual(deploy.cpu, { type: "number", minimum: 0.01, maximum: 1024, description: "CPUs (docker --cpus, at least 0.01), e.g. 8 or 0.5" });
   assert.deepEqual(host.tools.get("claw_workloads").parameters.properties.state.enum, [
     "running", "exited", "created", "restarting", "paused", "removing", "dead", "unknown",
   ]);
@@ -152,7 +154,7 @@ test("invalid config makes register throw the core's exact message", () => {
   const cases = [
     [{ healthIntervalMs: 10 }, "invalid clawbernetes config: healthIntervalMs must be between 1000 and 86400000, got 10"],
     [{ gatewayUrl: "file:///etc/passwd" }, 'invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got "file:///etc/passwd"'],
-    [{ thresholds: { diskWarnPercent: 99 } }, "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)"],
+    [{ thresholds: { diskWarnPercent: 99 } }, "invalid clawbernetes config: thresholds.diskWarnPercent (99) is above thresholds.diskCritPercent (95): the warning level must not exceed the critical one"],
     [{ alerts: { minSeverity: "loud" } }, "invalid clawbernetes config: alerts.minSeverity: unknown variant `loud`, expected one of `degraded`, `unhealthy`, `offline`"],
     [{ alerts: { cooldownMs: -1 } }, "invalid clawbernetes config: alerts.cooldownMs: invalid value: integer `-1`, expected u64"],
     [{ deploy: { confirmMs: 700000 } }, "invalid clawbernetes config: deploy.confirmMs must be between 0 and 600000, got 700000"],

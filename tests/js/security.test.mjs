@@ -203,19 +203,20 @@ test("secret values from secret.get and auth.create_key are never echoed unless 
 test("claw_deploy cannot smuggle docker flags through any field", async () => {
   const fleet = createFleet({ nodes: makeNodes(2, { busyGpus: 0 }), latency: 1 });
   const host = load({ fleet });
-  const SIZE = 'a size like "8g", "8GB", "512m", "16Gi" or "1.5g" (a number, then b, k, m, g, t or p in any case, optionally followed by i and/or b)';
+  const SIZE = (key, value, why) =>
+    `${key} "${value}" is not a size Docker reads (${why}): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. "8g", "8GB", "512m", "16GiB", "1.5g"`;
   const cases = [
     ["image", "--privileged", 'image "--privileged" is not a valid image reference: it starts with \'-\''],
     ["image", "ubuntu --privileged", 'image "ubuntu --privileged" is not a valid image reference: it contains white space'],
     ["image", "ubuntu\n--privileged", 'image "ubuntu\\n--privileged" is not a valid image reference: it contains white space'],
     ["name", "--net=host", 'name "--net=host" is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)'],
-    ["memory", "8g --privileged", `memory must be ${SIZE}, got "8g --privileged"`],
-    ["shmSize", "--ipc=host", `shmSize must be ${SIZE}, got "--ipc=host"`],
+    ["memory", "8g --privileged", SIZE("memory", "8g --privileged", "the number is not a plain decimal")],
+    ["shmSize", "--ipc=host", SIZE("shmSize", "--ipc=host", "no number")],
     ["volumes", ["/data:/data --privileged"], 'volume "/data:/data --privileged" must not contain white space'],
     ["volumes", ["--volume=/:/host"], 'volume "--volume=/:/host" must name an absolute host path or a volume name as its source'],
     ["volumes", ["/var/run/docker.sock:/var/run/docker.sock"], 'volume "/var/run/docker.sock:/var/run/docker.sock" would give the container the host\'s root or its container engine'],
     ["env", ["--privileged"], 'env item "--privileged" has no \'=\': Docker would copy --privileged\'s value from the node agent\'s own environment; write it as "--privileged=<value>"'],
-    ["command", "--privileged", 'command must be an array of strings, e.g. ["--privileged"], got a string'],
+    ["command", "--privileged", 'command must be an array of strings, one per argument (the node runs it without a shell), e.g. ["--privileged"], got a string'],
   ];
   for (const [field, value, want] of cases) {
     const out = await outcome(host.callTool("claw_deploy", { image: "ubuntu", [field]: value }));
