@@ -1,6 +1,7 @@
 // The OpenClaw entry of clawbernetes: loads the wasm core, hands it the host (node transport,
 // timers, logger, config, state store, system events) and registers what the core describes.
 // No fleet logic lives here: every decision is made in Rust, where it is tested natively.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { LiveCore } from "./core.js";
 import { hostAdapters } from "./host.js";
 
@@ -19,7 +20,9 @@ function register(api) {
       ...tool,
       async execute(_toolCallId, params, signal, onUpdate) {
         const progress = typeof onUpdate === "function" ? (u) => onUpdate(JSON.parse(u)) : undefined;
-        const out = await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress));
+        // the core calls the host in the caller's async context (see CallHost in src/wasm/io.rs)
+        const context = AsyncLocalStorage.snapshot();
+        const out = await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress, context));
         return JSON.parse(out);
       },
     });
@@ -29,8 +32,9 @@ function register(api) {
     api.registerGatewayMethod(
       method.name,
       async ({ params, respond }) => {
+        const context = AsyncLocalStorage.snapshot();
         try {
-          respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {})))));
+          respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {}), context))));
         } catch (err) {
           respond(false, undefined, methodError(err));
         }
@@ -42,7 +46,8 @@ function register(api) {
   api.registerService({
     id: spec.service,
     start(ctx) {
-      return live.startMonitor((event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope }));
+      const emit = (event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope });
+      return live.startMonitor(emit, AsyncLocalStorage.snapshot());
     },
     stop() {
       live.stopMonitor();
