@@ -116,6 +116,11 @@ async fn fleet_changed<H: Host>(p: &Plugin, host: &H) -> bool {
 pub async fn fresh<H: Host>(p: &Plugin, host: &H) {
     if p.stats.get().ticks == 0 || fleet_changed(p, host).await {
         tick(p, host).await;
+        // `tick` joins a tick already under way, which may have listed the fleet before the
+        // change (at scale a tick lasts seconds): then one more
+        if fleet_changed(p, host).await {
+            tick(p, host).await;
+        }
     }
 }
 
