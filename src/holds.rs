@@ -75,11 +75,16 @@ impl Holds {
         self.list.retain(|h| !(h.node_id == node_id && h.container_id == container_id));
     }
 
-    /// Brings `node_id`'s records up to date with its `workload.list`: those whose container is
-    /// absent, exited or dead are released. Returns whether anything changed.
-    pub fn settle(&mut self, node_id: &str, containers: &[Container]) -> bool {
+    /// Brings `node_id`'s records up to date with its `workload.list`, asked for at `asked_at`
+    /// (ms since epoch) or later: those whose container is absent, exited or dead are released.
+    /// A record made at `asked_at` or later is kept whatever the list says: the list may have
+    /// been taken before its container existed (a check that overlapped the deploy). Returns
+    /// whether anything changed.
+    pub fn settle(&mut self, node_id: &str, containers: &[Container], asked_at: f64) -> bool {
         let before = self.list.len();
-        self.list.retain(|h| h.node_id != node_id || containers.iter().any(|c| h.is(c) && c.state.holds_devices()));
+        self.list.retain(|h| {
+            h.node_id != node_id || h.since >= asked_at || containers.iter().any(|c| h.is(c) && c.state.holds_devices())
+        });
         self.list.len() != before
     }
 
@@ -121,11 +126,13 @@ mod tests {
         let mut h = Holds::default();
         let id = "3f2a9c1d7e4b5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c";
         h.add(Hold { node_id: "n".into(), container_id: id.into(), name: "serve".into(), gpus: vec![0], since: 1.0 });
-        assert!(!h.settle("n", &[container("3f2a9c1d7e4b", State::Running)]));
+        assert!(!h.settle("n", &[container("3f2a9c1d7e4b", State::Running)], 2.0));
         assert_eq!(h.holder("n", 0).map(|x| x.since), Some(1.0));
         assert_eq!(h.holder("n", 1), None);
-        assert!(!h.settle("other", &[]));
-        assert!(h.settle("n", &[container("3f2a9c1d7e4b", State::Exited)]));
+        assert!(!h.settle("other", &[], 2.0));
+        // a list asked for before the container started says nothing about it
+        assert!(!h.settle("n", &[], 1.0));
+        assert!(h.settle("n", &[container("3f2a9c1d7e4b", State::Exited)], 2.0));
         assert_eq!(h.holder("n", 0), None);
     }
 }

@@ -165,6 +165,7 @@ impl Plugin {
         // A GPU given to a container the plugin started is released when the container exits,
         // which only workload.list shows: a check that reads GPU states also lists the
         // containers of nodes with a hold, so no call shows a GPU held by a container gone.
+        let asked_at = host.now_ms();
         let (reports, stats) = each_node(host, nodes, &self.limiter, cfg.invoke_timeout_ms, |s| {
             let held = needs.metrics && !needs.containers && self.holds.borrow().any_on(&s.node().id);
             probe(s, &self.facts, if held { Needs { containers: true, ..needs } } else { needs })
@@ -175,7 +176,7 @@ impl Plugin {
             let mut holds = self.holds.borrow_mut();
             for r in &reports {
                 if let Some(c) = r.containers() {
-                    changed |= holds.settle(&r.node.id, c);
+                    changed |= holds.settle(&r.node.id, c, asked_at);
                 }
             }
         }
