@@ -273,13 +273,16 @@ struct InvokeDetails<'a> {
     payload_json: Option<String>,
 }
 
-/// The node's payload text inside an HTTP `nodes` invoke's `result.details`.
+/// The node's payload text inside an HTTP `nodes` invoke's `result.details`: `payloadJSON`
+/// when it is text — the node's answer as sent, which the gateway also wraps as
+/// `payload: {payloadJSON}` when it cannot parse it —, else `payload`, as the runtime transport
+/// reads them.
 pub fn http_invoke_payload(details: &str) -> Result<String, String> {
     let d: InvokeDetails =
         serde_json::from_str(details).map_err(|e| format!("gateway reply: result.details is not an object ({e})"))?;
     match (d.payload, d.payload_json) {
-        (Some(p), _) if p.get() != "null" => check_payload(p.get().to_owned()),
         (_, Some(text)) => check_payload(text),
+        (Some(p), None) if p.get() != "null" => check_payload(p.get().to_owned()),
         _ => Err("gateway reply has no payload".to_owned()),
     }
 }
@@ -304,6 +307,10 @@ mod tests {
         );
         let d = http_details(200, r#"{"ok":true,"result":{"details":{"payload":{"a":1}}}}"#, url).unwrap();
         assert_eq!(http_invoke_payload(&d).unwrap(), r#"{"a":1}"#);
+        // a payload the gateway could not parse comes back as payloadJSON (and wrapped in payload):
+        // the node's text, as the runtime transport reads it
+        let cut = r#"{"ok":true,"result":{"details":{"payload":{"payloadJSON":"{\"count\":1"},"payloadJSON":"{\"count\":1"}}}"#;
+        assert_eq!(http_invoke_payload(&http_details(200, cut, url).unwrap()).unwrap(), r#"{"count":1"#);
     }
 
     #[test]
