@@ -1,6 +1,7 @@
-// `make demo`: a local gateway with the plugin, the default simulated fleet connected and
-// approved, then each of the five tools and the dashboard snapshot, printed as an operator (or
-// an agent) would read them. Everything is stopped at the end; with KEEP=1 the gateway and the
+// `make demo`: a local gateway with the plugin (default config, the README's allowlist in
+// gateway.nodes.commands.allow), the default simulated fleet connected as today's clawnode does
+// (protocol 3, `clawsim --wire legacy`) and approved, then each of the five tools and the
+// dashboard snapshot, printed as an operator (or an agent) would read them. Everything is stopped at the end; with KEEP=1 the gateway and the
 // fleet stay up and the script prints how to drive them by hand.
 import { writeFileSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +10,8 @@ import * as h from "./harness.mjs";
 
 const keep = !!process.env.KEEP && process.env.KEEP !== "0";
 const port = Number(process.env.DEMO_PORT ?? h.PORTS.demo);
-const demoDir = join(tmpdir(), "clawbernetes-demo");
+// DEMO_DIR moves the scratch dir (another checkout may keep a demo running in the default one)
+const demoDir = process.env.DEMO_DIR ?? join(tmpdir(), "clawbernetes-demo");
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function section(title, args) {
@@ -31,15 +33,15 @@ async function main() {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   process.stdout.write(`Starting an OpenClaw gateway on 127.0.0.1:${port} with clawbernetes loaded …\n`);
-  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, pluginConfig: { healthIntervalMs: 10000 } });
+  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, nodeCommandsAllow: await h.pluginAllowlist(), pluginConfig: { healthIntervalMs: 10000 } });
   let fleet;
   try {
-    process.stdout.write("Connecting the simulated fleet (8 clawnodes, sim/fleets/default.toml) and approving it …\n");
+    process.stdout.write("Connecting the simulated fleet (8 clawnodes as today's clawnode connects, sim/fleets/default.toml) and approving it …\n");
     if (keep) {
-      fleet = await h.startFleetDetached(gw);
+      fleet = await h.startFleetDetached(gw, { wire: "legacy" });
       writeFileSync(join(demoDir, "pids"), `${gw.child.pid} ${fleet.child.pid}\n`);
     } else {
-      fleet = await h.startFleet(gw, { timedFaults: true });
+      fleet = await h.startFleet(gw, { timedFaults: true, wire: "legacy" });
     }
     process.stdout.write(`${fleet.nodes.map((n) => n.name).join(", ")}\n`);
 
@@ -53,14 +55,11 @@ async function main() {
     const op = await h.operator(gw);
     const snap = await h.eventually(async () => {
       const s = await op.call("clawbernetes.fleet-status");
-      return s.nodes?.length ? s : null;
+      return s.status?.nodes?.total ? s : null;
     }, { what: "a monitor snapshot" });
     op.close();
-    process.stdout.write(`states: ${JSON.stringify(snap.states)}  (monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms)\n`);
-    for (const n of snap.nodes) {
-      const why = n.problems.map((p) => p.message).join("; ");
-      process.stdout.write(`- ${n.nodeName}: ${n.state}${why ? ` — ${why}` : ""}\n`);
-    }
+    process.stdout.write(`nodes: ${JSON.stringify(snap.status.nodes)}  (monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms)\n`);
+    for (const n of snap.status.nodeDetails) process.stdout.write(`- ${n.nodeName}: ${n.state} — ${n.reason}\n`);
   } catch (err) {
     if (keep) stopKept();
     throw err;

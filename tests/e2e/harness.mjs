@@ -19,17 +19,26 @@ export const CLAWSIM = join(ROOT, "target/debug/clawsim");
 
 /**
  * The suite's port base: 18800 by default; `E2E_PORT_BASE` moves every port of the suite, so
- * several checkouts can run it at once (each gets base+1 … base+49).
+ * several checkouts can run it at once (each gets base+1 … base+99).
  */
 export const PORT_BASE = portBase(process.env.E2E_PORT_BASE);
-/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831). */
-export const PORTS = { demo: PORT_BASE + 1, runtime: PORT_BASE + 11, http: PORT_BASE + 21, wire: PORT_BASE + 31 };
+/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831, …). */
+export const PORTS = {
+  demo: PORT_BASE + 1,
+  runtime: PORT_BASE + 11,
+  http: PORT_BASE + 21,
+  wire: PORT_BASE + 31,
+  legacy: PORT_BASE + 41,
+  policy: PORT_BASE + 42,
+  lifecycle: PORT_BASE + 51,
+  scale: PORT_BASE + 61,
+};
 
 function portBase(text) {
   if (text === undefined || text === "") return 18800;
   const base = Number(text);
-  if (!Number.isInteger(base) || base < 1024 || base > 65535 - 50) {
-    throw new Error(`E2E_PORT_BASE must be a whole number from 1024 to ${65535 - 50}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(base) || base < 1024 || base > 65535 - 100) {
+    throw new Error(`E2E_PORT_BASE must be a whole number from 1024 to ${65535 - 100}, got ${JSON.stringify(text)}`);
   }
   return base;
 }
@@ -167,17 +176,22 @@ export function gatewayReady(output) {
  * @param {string[]} [o.nodeCommandsAllow] gateway.nodes.commands.allow: node commands the gateway
  *   approves beyond its built-in ones (what an operator adds for a legacy clawnode fleet)
  * @param {object} [o.gatewayExtra] merged into gateway.*
+ * @param {object} [o.configExtra] other top-level config keys, e.g.
+ *   `{agents: {defaults: {heartbeat: {every: "0m"}}}}` (no heartbeat turn consumes queued system events)
+ * @param {string} [o.token] the gateway's shared token (default: a fresh one); restartGateway keeps it
  * @param {boolean} [o.detached] leave the gateway running after this script (make demo KEEP=1)
  */
-export async function startGateway({ port, pluginConfig = {}, toolsAllow, nodeCommandsAllow, gatewayExtra = {}, label = "gateway", dir: fixedDir, detached = false }) {
+export async function startGateway(options) {
+  const { port, pluginConfig = {}, toolsAllow, nodeCommandsAllow, gatewayExtra = {}, configExtra = {}, label = "gateway", dir: fixedDir, detached = false } = options;
   const dir = fixedDir ?? mkdtempSync(join(tmpdir(), `clawbernetes-e2e-${label}-`));
   for (const d of ["home", "state", "tmp", "cc"]) mkdirSync(join(dir, d), { recursive: true });
-  const token = randomBytes(16).toString("hex");
+  const token = options.token ?? randomBytes(16).toString("hex");
   const gateway = { mode: "local", port, bind: "loopback", auth: { mode: "token" }, ...gatewayExtra };
   if (toolsAllow) gateway.tools = { allow: toolsAllow };
   if (nodeCommandsAllow) gateway.nodes = { ...gateway.nodes, commands: { ...gateway.nodes?.commands, allow: nodeCommandsAllow } };
   const pluginDir = stagePlugin(dir);
   const config = {
+    ...configExtra,
     gateway,
     plugins: { load: { paths: [pluginDir] }, entries: { clawbernetes: { enabled: true, config: pluginConfig } } },
     logging: { file: join(dir, "gateway.log") },
@@ -200,6 +214,7 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, nodeCo
   if (detached) child.unref();
   else children.add(child);
   const gw = {
+    options: { ...options, dir, token },
     dir,
     port,
     token,
@@ -214,6 +229,10 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, nodeCo
     output: () => readFileSync(join(dir, "gateway.out"), "utf8"),
     stop: async () => {
       for (const f of gw.fleets) await f.stop();
+      await gw.stopGatewayOnly();
+    },
+    /** Stops the gateway's process tree and leaves its fleets running (see restartGateway). */
+    stopGatewayOnly: async () => {
       await stopGroup(child, "gateway");
       await stopBroker(brokerPid(gw.output()));
     },
@@ -229,6 +248,20 @@ export async function startGateway({ port, pluginConfig = {}, toolsAllow, nodeCo
   }
   await gw.stop();
   throw new Error(`gateway not ready in 90 s:\n${tail(gw.output())}`);
+}
+
+/**
+ * Stops `gw` and starts it again on the same port, scratch dir (state, pairings, the plugin's
+ * state files) and token, with `changes` applied to its options (say a new pluginConfig). Its
+ * fleets keep running and reconnect by themselves; they move to the new gateway object, which
+ * is returned (the old one must not be used again).
+ */
+export async function restartGateway(gw, changes = {}) {
+  await gw.stopGatewayOnly();
+  const next = await startGateway({ ...gw.options, ...changes });
+  next.fleets.push(...gw.fleets);
+  gw.fleets.length = 0;
+  return next;
 }
 
 function tail(text, lines = 40) {
@@ -247,6 +280,16 @@ export function setNodeCommandsAllow(gw, commands) {
   config.gateway.nodes = { ...config.gateway.nodes, commands: { ...config.gateway.nodes?.commands, allow: commands } };
   writeFileSync(path, JSON.stringify(config, null, 2));
   gw.config = config;
+}
+
+/**
+ * The node commands the built plugin asks operators to allow (`describe().allowlist`, what the
+ * README's `gateway.nodes.commands.allow` snippet lists), for plugin config `config`: read from
+ * the plugin itself, so the suite never keeps a second copy.
+ */
+export async function pluginAllowlist(config = {}) {
+  const { LiveCore } = await import(join(ROOT, "js-shim/core.js"));
+  return JSON.parse(new LiveCore(JSON.stringify(config), { nodes: { list() {}, invoke() {} } }).get().describe()).allowlist;
 }
 
 /** The commands a default clawnode build declares (68), in clawnode's order. */
