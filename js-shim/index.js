@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const GLUE = require.resolve("../pkg/clawbernetes.js");
+const MANIFEST = require("../openclaw.plugin.json");
 // One wasm instance per process, shared by every registration (register runs more than once).
 const SLOT = Symbol.for("clawbernetes.wasm");
 const slot = (globalThis[SLOT] ??= { glue: null, generation: 0 });
@@ -135,6 +136,21 @@ function register(api) {
     stop() {
       live.stopMonitor();
     },
+  });
+
+  // Operator surfaces. The Control UI bundle (dist/control-ui, built from ui/) renders the page
+  // and the widget; a native dashboard widget renders only while its backend descriptor is
+  // registered here. The CLI (dist/cli.js, built from cli/) is imported only when a CLI process
+  // runs `openclaw clawbernetes …`; its root command is declared once, in the manifest.
+  api.session?.controls?.registerControlUiDescriptor?.({ surface: "widget", id: "fleet-summary", label: "Fleet summary", requiredScopes: ["operator.read"] });
+  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program), { descriptors: MANIFEST.cliCommands });
+  api.registerCommand?.({
+    name: "fleet",
+    description: "Fleet summary: node states, GPUs free, memory, workloads and problems",
+    acceptsArgs: false,
+    requiredScopes: ["operator.read"],
+    // the content text of claw_fleet_status, answered without a model turn
+    handler: async () => ({ text: JSON.parse(await live.run((core) => core.callTool("claw_fleet_status", "{}"))).content.map((c) => c.text).join("\n") }),
   });
 
   api.registerNodeInvokePolicy?.({
