@@ -99,7 +99,17 @@ function hostAdapters(api) {
   };
 }
 
+/**
+ * `openclaw clawbernetes …` (dist/cli.js, built from cli/): imported only when a CLI process runs
+ * it. Its root command is declared once, in the manifest's cliCommands.
+ */
+function registerCli(api) {
+  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program), { descriptors: MANIFEST.cliCommands });
+}
+
 function register(api) {
+  // CLI help and routing read only the command metadata; the runtime is off limits then
+  if (api.registrationMode === "cli-metadata") return registerCli(api);
   const live = new LiveCore(JSON.stringify(api.pluginConfig ?? {}), hostAdapters(api));
   const spec = JSON.parse(live.get().describe());
 
@@ -138,12 +148,10 @@ function register(api) {
     },
   });
 
-  // Operator surfaces. The Control UI bundle (dist/control-ui, built from ui/) renders the page
-  // and the widget; a native dashboard widget renders only while its backend descriptor is
-  // registered here. The CLI (dist/cli.js, built from cli/) is imported only when a CLI process
-  // runs `openclaw clawbernetes …`; its root command is declared once, in the manifest.
+  // The dashboard widget's backend descriptor: the Control UI bundle (dist/control-ui, built
+  // from ui/) registers the page and the widget view, which renders only while this is here.
   api.session?.controls?.registerControlUiDescriptor?.({ surface: "widget", id: "fleet-summary", label: "Fleet summary", requiredScopes: ["operator.read"] });
-  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program), { descriptors: MANIFEST.cliCommands });
+  registerCli(api);
   api.registerCommand?.({
     name: "fleet",
     description: "Fleet summary: node states, GPUs free, memory, workloads and problems",

@@ -80,9 +80,9 @@ export function readFleet(answer) {
 /** Today's fleet-status answer plus today's gpu-inventory answer (see the header). */
 function readTodayFleet(answer, inventory) {
   const gpusOf = new Map();
-  for (const g of inventory?.gpus ?? []) {
+  for (const g of inventory ? readGpuInventory(inventory).gpus : []) {
     if (!gpusOf.has(g.nodeId)) gpusOf.set(g.nodeId, []);
-    gpusOf.get(g.nodeId).push({ index: g.index, model: g.model, state: g.available ? "free" : "busy", utilizationPercent: g.utilizationPercent, temperatureC: g.temperatureC });
+    gpusOf.get(g.nodeId).push(g);
   }
   const nodes = answer?.nodes ?? [];
   return {
@@ -143,4 +143,16 @@ export function readFleetDetails(details) {
     severity: details.severity ?? null,
     nodeDetails: details.nodeDetails.map((n) => ({ ...n, reason: n.reason ?? n.problems.map((p) => p.message).join("; ") })),
   };
+}
+
+/**
+ * A gpu-inventory answer (the method's or claw_gpu_inventory's details) as one row per GPU with
+ * its node, and the totals. The redesigned core lists GPUs per node with a `state`; today's
+ * lists them flat with `available` (true: free, false: busy) and counts `available`.
+ */
+export function readGpuInventory(d) {
+  const gpus = d.nodes
+    ? d.nodes.flatMap((n) => n.gpus.map((g) => ({ ...g, nodeId: n.nodeId, nodeName: n.nodeName })))
+    : (d.gpus ?? []).map((g) => ({ ...g, state: g.state ?? (g.available ? "free" : "busy"), heldBy: g.heldBy ?? null }));
+  return { total: d.total, free: d.free ?? d.available, gpus, failedNodes: d.failedNodes ?? [] };
 }
