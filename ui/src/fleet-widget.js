@@ -2,7 +2,7 @@
 // Fleet page. Read from clawbernetes.fleet-status (./shapes.js) once when mounted and again
 // after each transition event; the problems are the core's, critical first.
 import { NODE_STATES, TRANSITION_EVENT, loadFleet } from "./shapes.js";
-import { esc, num, ratio } from "./format.js";
+import { esc, ratio } from "./format.js";
 
 const TOP_PROBLEMS = 3;
 
@@ -21,7 +21,7 @@ export function mountFleetWidget(container, context, pageTarget) {
     const top = fleet.problems.slice(0, TOP_PROBLEMS);
     const more = fleet.problems.length - top.length;
     root.innerHTML = `
-      <div class="cbf-chips"><span class="cbf-chip" data-cb="count-total"><b>${num(fleet.nodes?.total)}</b> nodes</span>${chips.join("")}</div>
+      <div class="cbf-chips">${typeof fleet.nodes?.total === "number" ? `<span class="cbf-chip" data-cb="count-total"><b>${fleet.nodes.total}</b> nodes</span>` : ""}${chips.join("")}</div>
       <p class="cbf-widget-gpus" data-cb="gpus-free"><b>${ratio(fleet.gpus?.free, fleet.gpus?.total)}</b> GPUs free</p>
       <ul class="cbf-problems" data-cb="problems">${
         top.map((p) => `<li class="cbf-problem cbf-problem--${esc(p.severity)}"><b>${esc(p.nodeName)}</b> ${esc(p.message)}</li>`).join("") || `<li class="cbf-empty">No problems.</li>`
