@@ -69,6 +69,8 @@ after(async () => {
   h.cleanup(gw);
 });
 
+/** A tool's details without the fan-out's own counters (in-flight peak, retries), which vary with load. */
+const fleetFacts = ({ fanout, ...facts }) => facts;
 const monitorAnswer = () => op.call("clawbernetes.fleet-status");
 const isRedesigned = (answer) => "status" in answer;
 const chip = (root, name) => root.locator(`[data-cb="${name}"] b`).textContent();
@@ -78,6 +80,13 @@ async function openFleetPage() {
   await page.locator('[data-cb="nodes"] tr[data-node]').first().waitFor({ timeout: 60000 });
   return page.locator('[data-cb="page"]');
 }
+
+test("plugins inspect shows the /fleet command, the clawbernetes CLI root and the Control UI bundle", () => {
+  const info = h.parseCliJson(h.openclawCli(gw, ["plugins", "inspect", "clawbernetes", "--runtime", "--json"]));
+  assert.deepEqual(info.commands, ["fleet"]);
+  assert.deepEqual(info.cliCommands, ["clawbernetes"]);
+  assert.deepEqual(info.plugin.controlUi, { entry: "dist/control-ui/index.js", styles: ["dist/control-ui/index.css"] });
+});
 
 test("the sidebar has a Fleet item that opens the plugin's page", async () => {
   await page.goto(`${gw.url}/dashboards`); // "/" sends a gateway with no model to its model setup
@@ -168,7 +177,7 @@ test('"Check now" runs a health check: the page calls clawbernetes.health-check 
 test("openclaw clawbernetes status --json answers what claw_fleet_status answers; exit code follows the core's severity", async () => {
   const tool = (await h.tool(gw, "claw_fleet_status")).details;
   const run = h.openclawCliResult(gw, ["clawbernetes", "status", "--json"]);
-  assert.deepEqual(JSON.parse(run.stdout), tool);
+  assert.deepEqual(fleetFacts(JSON.parse(run.stdout)), fleetFacts(tool));
   // the default fleet has two critical problems: the redesigned core rates it critical (exit 2);
   // today's core gives no severity, so the CLI cannot tell and exits 0
   assert.equal(run.status, "severity" in tool ? 2 : 0);
@@ -203,7 +212,7 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
 test("openclaw clawbernetes workloads --state exited and deploy --dry-run give the tools' answers", async () => {
   const wl = h.openclawCliResult(gw, ["clawbernetes", "workloads", "--state", "exited", "--json"]);
   assert.equal(wl.status, 0);
-  assert.deepEqual(JSON.parse(wl.stdout), (await h.tool(gw, "claw_workloads", { state: "exited" })).details);
+  assert.deepEqual(fleetFacts(JSON.parse(wl.stdout)), fleetFacts((await h.tool(gw, "claw_workloads", { state: "exited" })).details));
   assert.deepEqual(JSON.parse(wl.stdout).workloads.map((w) => [w.nodeName, w.name, w.exitCode]), [
     ["gpu-h100-b", "eval-nightly", 0],
     ["gpu-h100-b", "data-prep", 137],
@@ -247,7 +256,7 @@ test("a node made hot in the simulator appears in the timeline and turns red, wi
   assert.equal(await row.locator(".cbf-state").evaluate((el) => getComputedStyle(el).backgroundColor), RED);
   assert.match(await entry.textContent(), /gpu-h100-b healthy → unhealthy .*GPU 5 at 96 °C/);
   assert.equal(await page.evaluate(() => window.__cbfSameDocument), true, "the page was not reloaded");
-  await savePicture(root, "fleet-page.png");
+  await savePage("fleet-page.png");
   await sim.control("cool gpu-h100-b");
   await page.locator('[data-cb="nodes"] tr[data-node="gpu-h100-b"][data-state="healthy"]').waitFor({ timeout: 30000 });
 });
@@ -324,6 +333,18 @@ async function savePicture(locator, name, fallback) {
   mkdirSync(dir, { recursive: true });
   const target = (await locator.count()) ? locator : fallback;
   await target.screenshot({ path: join(dir, name), animations: "disabled" });
+}
+
+/** Saves the whole window (sidebar and page), tall enough for the page's sections. */
+async function savePage(name) {
+  const dir = DOCS ? join(h.ROOT, "docs/screenshots") : join(gw.dir, "screenshots");
+  mkdirSync(dir, { recursive: true });
+  await page.setViewportSize({ width: 1400, height: 2000 });
+  try {
+    await page.screenshot({ path: join(dir, name), animations: "disabled" });
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
 }
 
 function writeBenchmark(r, bytes) {
