@@ -1,102 +1,16 @@
 // The OpenClaw entry of clawbernetes: loads the wasm core, hands it the host (node transport,
-// timers, logger, config) and registers what the core describes. No fleet logic lives here:
-// every decision is made in Rust, where it is tested natively.
+// timers, logger, config, state store, system events) and registers what the core describes.
+// No fleet logic lives here: every decision is made in Rust, where it is tested natively.
 import { createRequire } from "node:module";
+import { LiveCore } from "./core.js";
+import { hostAdapters } from "./host.js";
 
-const require = createRequire(import.meta.url);
-const GLUE = require.resolve("../pkg/clawbernetes.js");
-const MANIFEST = require("../openclaw.plugin.json");
-// One wasm instance per process, shared by every registration (register runs more than once).
-const SLOT = Symbol.for("clawbernetes.wasm");
-const slot = (globalThis[SLOT] ??= { glue: null, generation: 0 });
+const MANIFEST = createRequire(import.meta.url)("../openclaw.plugin.json");
 
-function glue() {
-  slot.glue ??= require(GLUE);
-  return slot.glue;
-}
-
-// After a trap the instance's memory cannot be trusted: drop it so the next call gets a fresh one.
-function discardInstance() {
-  delete require.cache[GLUE];
-  slot.glue = null;
-  slot.generation += 1;
-}
-
-/** A core that survives traps: a trapped call fails with a clear error and the next call starts fresh. */
-class LiveCore {
-  constructor(configJson, io) {
-    this.configJson = configJson;
-    this.io = io;
-    this.core = null;
-    this.generation = -1;
-    this.monitorEmit = null; // set while the monitor service runs, so a fresh core resumes it
-    this.get(); // invalid config fails registration here, with the core's message
-  }
-
-  get() {
-    if (!this.core || this.generation !== slot.generation) {
-      this.core = new (glue().Core)(this.configJson, this.io);
-      this.generation = slot.generation;
-      if (this.monitorEmit) this.core.startMonitor(this.monitorEmit);
-    }
-    return this.core;
-  }
-
-  startMonitor(emit) {
-    this.monitorEmit = emit;
-    return this.run((core) => core.startMonitor(emit));
-  }
-
-  stopMonitor() {
-    this.monitorEmit = null;
-    this.core?.stopMonitor();
-  }
-
-  async run(call) {
-    try {
-      return await call(this.get());
-    } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
-        try {
-          this.core?.stopMonitor(); // clears the trapped instance's monitor timer
-        } catch {
-          // the instance is gone; its timer dies with it
-        }
-        this.core = null;
-        discardInstance();
-        throw new Error(`clawbernetes: the wasm core trapped (${err.message}); it was reloaded and the next call starts fresh`);
-      }
-      throw err;
-    }
-  }
-}
-
-// A runtime invoke's payload as JSON text (one string crosses into wasm); `ok: false` rejects.
-function payloadText(result) {
-  if (result?.ok === false) throw result.error ?? new Error("node invoke failed");
-  return typeof result?.payloadJSON === "string" ? result.payloadJSON : JSON.stringify(result?.payload ?? null);
-}
-
-function hostAdapters(api) {
-  const nodes = api.runtime?.nodes;
-  const runtime = typeof nodes?.invoke === "function" && typeof nodes?.list === "function";
-  return {
-    nodes: runtime
-      ? {
-          list: () => nodes.list({}),
-          invoke: (nodeId, command, paramsJson, timeoutMs, signal) =>
-            nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }).then(payloadText),
-        }
-      : undefined,
-    async post(url, headersJson, body, timeoutMs, signal) {
-      const signals = [AbortSignal.timeout(timeoutMs)];
-      if (signal) signals.push(signal);
-      const res = await fetch(url, { method: "POST", headers: JSON.parse(headersJson), body, signal: AbortSignal.any(signals) });
-      return { status: res.status, text: await res.text() };
-    },
-    log: (level, message) => api.logger?.[level]?.(message),
-    envToken: process.env.OPENCLAW_GATEWAY_TOKEN,
-  };
+/** A method's failure as the gateway reports it: the core's code (INVALID_REQUEST, UNAVAILABLE) and message. */
+function methodError(err) {
+  const code = typeof err?.code === "string" ? err.code : "UNAVAILABLE";
+  return { code, message: String(err?.message ?? err) };
 }
 
 /**
@@ -131,7 +45,7 @@ function register(api) {
         try {
           respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {})))));
         } catch (err) {
-          respond(false, undefined, { code: "UNAVAILABLE", message: String(err?.message ?? err) });
+          respond(false, undefined, methodError(err));
         }
       },
       { scope: method.scope },
@@ -161,11 +75,15 @@ function register(api) {
     handler: async () => ({ text: JSON.parse(await live.run((core) => core.callTool("claw_fleet_status", "{}"))).content.map((c) => c.text).join("\n") }),
   });
 
-  api.registerNodeInvokePolicy?.({
-    commands: spec.policy.commands,
-    defaultPlatforms: spec.policy.platforms,
-    handle: async (ctx) => await ctx.invokeNode(),
-  });
+  // Off by default (config nodePolicy): for a protocol-3 node, today's clawnode, the gateway
+  // withholds every command a policy names, so a policy only takes commands away (README).
+  if (spec.policy) {
+    api.registerNodeInvokePolicy?.({
+      commands: spec.policy.commands,
+      defaultPlatforms: spec.policy.platforms,
+      handle: async (ctx) => await ctx.invokeNode(),
+    });
+  }
 }
 
 export default {

@@ -14,6 +14,14 @@ if grep -rnE '\b(wasm_bindgen|js_sys|JsValue|gloo_timers|web_sys)\b' src --inclu
 fi
 echo "ok"
 
+step "layers: pure modules name no I/O module and await nothing (ARCHITECTURE.md)"
+pure=(src/node src/assess.rs src/fleet src/placement src/monitor.rs src/alerts.rs src/holds.rs src/runargs.rs
+      src/summary.rs src/config.rs src/commands.rs src/redact.rs src/json.rs src/error.rs)
+if grep -rnE 'crate::(io|tools|methods|plugin|register|wasm)\b|async fn|\.await' "${pure[@]}"; then
+  echo "FAIL: the lines above make a pure module depend on I/O"; exit 1
+fi
+echo "ok"
+
 rm -rf target/reliability # each test run records its cases afresh for docs/RELIABILITY.md
 
 step "rustfmt (the plugin crate)"

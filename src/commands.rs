@@ -180,8 +180,10 @@ pub const SENSITIVE: &[&str] = &[
     "workload.stop",
 ];
 
-/// The commands the five tools and the monitor send.
-pub const TOOL_READS: &[&str] = &["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list"];
+/// The commands the tools and the monitor read: what every check asks, and the logs of a
+/// deploy that failed to start.
+pub const TOOL_READS: [&str; 6] =
+    ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list", "workload.logs"];
 
 /// The command `claw_deploy` runs.
 pub const RUN: &str = "workload.run";

@@ -38,9 +38,8 @@ pub struct Thresholds {
     pub load_per_cpu_warn: f64,
     /// Five-minute load per CPU that makes a node unhealthy.
     pub load_per_cpu_crit: f64,
-    /// Consecutive failed checks after which a node is unhealthy.
-    pub failures_to_unhealthy: u32,
-    /// Consecutive failed checks after which a node is offline.
+    /// Consecutive unanswered checks after which the monitor calls a node offline (before
+    /// that it is unreachable).
     pub failures_to_offline: u32,
 }
 
@@ -55,7 +54,6 @@ impl Default for Thresholds {
             gpu_temp_crit_c: 90.0,
             load_per_cpu_warn: 2.0,
             load_per_cpu_crit: 4.0,
-            failures_to_unhealthy: 2,
             failures_to_offline: 5,
         }
     }
@@ -73,6 +71,52 @@ pub struct MultiInvoke {
     pub reveal_secrets: bool,
 }
 
+/// How bad a transition must be to reach the agent as a system event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertLevel {
+    /// Any state but healthy: degraded and worse.
+    Degraded,
+    /// Unhealthy, unreachable, unusable, offline, gone.
+    #[default]
+    Unhealthy,
+    /// Offline and gone only.
+    Offline,
+}
+
+/// Alerts the monitor hands the agent.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Whether transitions reach the agent at all.
+    pub enabled: bool,
+    /// The least severe state that alerts (going into it, and recovering from it).
+    pub min_severity: AlertLevel,
+    /// A node that alerted is not alerted again within this many milliseconds; the next
+    /// message says it is flapping.
+    pub cooldown_ms: u64,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self { enabled: true, min_severity: AlertLevel::Unhealthy, cooldown_ms: 600_000 }
+    }
+}
+
+/// `claw_deploy`'s behaviour.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Deploy {
+    /// How long a deploy watches its container start before it reports (0: not at all).
+    pub confirm_ms: u64,
+}
+
+impl Default for Deploy {
+    fn default() -> Self {
+        Self { confirm_ms: 8_000 }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -87,7 +131,8 @@ pub struct Config {
     pub health_interval_ms: u64,
     /// Deadline of one node invoke, in milliseconds.
     pub invoke_timeout_ms: u64,
-    /// Invokes in flight across the fleet at most.
+    /// Invokes in flight across the fleet at most: the ceiling of the adaptive bound (the
+    /// gateway admits 128 pending node invokes in all).
     pub max_concurrency: usize,
     /// How long static node facts (capabilities, GPU list) are reused, in milliseconds.
     pub facts_ttl_ms: u64,
@@ -97,6 +142,14 @@ pub struct Config {
     pub multi_invoke: MultiInvoke,
     /// When true nothing is started, stopped or changed through the plugin.
     pub read_only: bool,
+    /// Whether to register a node invoke policy for the commands the tools use. It only helps
+    /// protocol-4 nodes on platform `linux`; for today's clawnode (protocol 3, `linux x86_64`)
+    /// it makes the gateway withhold those commands, so it is off by default.
+    pub node_policy: bool,
+    /// Alerts to the agent.
+    pub alerts: Alerts,
+    /// Deploy confirmation.
+    pub deploy: Deploy,
 }
 
 impl Default for Config {
@@ -107,11 +160,14 @@ impl Default for Config {
             gateway_token: None,
             health_interval_ms: 60_000,
             invoke_timeout_ms: 30_000,
-            max_concurrency: 2048,
+            max_concurrency: 120,
             facts_ttl_ms: 600_000,
             thresholds: Thresholds::default(),
             multi_invoke: MultiInvoke::default(),
             read_only: false,
+            node_policy: false,
+            alerts: Alerts::default(),
+            deploy: Deploy::default(),
         }
     }
 }
@@ -176,26 +232,24 @@ impl Config {
         check_range("maxConcurrency", self.max_concurrency as f64, 1.0, 100_000.0)?;
         check_range("factsTtlMs", self.facts_ttl_ms as f64, 0.0, 86_400_000.0)?;
         let t = &self.thresholds;
-        for (key, warn, crit, hi) in [
-            ("thresholds.disk", t.disk_warn_percent, t.disk_crit_percent, 100.0),
-            ("thresholds.memory", t.memory_warn_percent, t.memory_crit_percent, 100.0),
-            ("thresholds.gpuTemp", t.gpu_temp_warn_c, t.gpu_temp_crit_c, 150.0),
-            ("thresholds.loadPerCpu", t.load_per_cpu_warn, t.load_per_cpu_crit, 1000.0),
+        for (warn_key, warn, crit_key, crit, hi) in [
+            ("diskWarnPercent", t.disk_warn_percent, "diskCritPercent", t.disk_crit_percent, 100.0),
+            ("memoryWarnPercent", t.memory_warn_percent, "memoryCritPercent", t.memory_crit_percent, 100.0),
+            ("gpuTempWarnC", t.gpu_temp_warn_c, "gpuTempCritC", t.gpu_temp_crit_c, 150.0),
+            ("loadPerCpuWarn", t.load_per_cpu_warn, "loadPerCpuCrit", t.load_per_cpu_crit, 1000.0),
         ] {
-            check_range(&format!("{key} warning"), warn, 0.0, hi)?;
-            check_range(&format!("{key} critical"), crit, 0.0, hi)?;
+            check_range(&format!("thresholds.{warn_key}"), warn, 0.0, hi)?;
+            check_range(&format!("thresholds.{crit_key}"), crit, 0.0, hi)?;
             if warn > crit {
                 return Err(ConfigError(format!(
-                    "{key}: the warning level ({warn}) is above the critical one ({crit})"
+                    "thresholds.{warn_key} ({warn}) is above thresholds.{crit_key} ({crit}): the warning level must \
+                     not exceed the critical one"
                 )));
             }
         }
-        if t.failures_to_unhealthy < 1 || t.failures_to_offline < t.failures_to_unhealthy {
-            return Err(ConfigError(format!(
-                "thresholds: need 1 <= failuresToUnhealthy ({}) <= failuresToOffline ({})",
-                t.failures_to_unhealthy, t.failures_to_offline
-            )));
-        }
+        check_range("thresholds.failuresToOffline", f64::from(t.failures_to_offline), 1.0, 1000.0)?;
+        check_range("alerts.cooldownMs", self.alerts.cooldown_ms as f64, 0.0, 86_400_000.0)?;
+        check_range("deploy.confirmMs", self.deploy.confirm_ms as f64, 0.0, 600_000.0)?;
         Ok(())
     }
 }
@@ -226,7 +280,7 @@ mod tests {
             .starts_with("invalid clawbernetes config: transport: unknown variant `carrier-pigeon`"));
         assert_eq!(
             e(r#"{"thresholds": {"diskWarnPercent": 99}}"#),
-            "invalid clawbernetes config: thresholds.disk: the warning level (99) is above the critical one (95)"
+            "invalid clawbernetes config: thresholds.diskWarnPercent (99) is above thresholds.diskCritPercent (95): the warning level must not exceed the critical one"
         );
     }
 }

@@ -1,79 +1,32 @@
-//! The health monitor's state machine (pure): push in what one tick saw, get the
-//! transitions out. The driver that ticks it lives in `service.rs`.
+//! The health monitor's state machine (pure): push in one tick's verdicts, get the transitions
+//! out. It adds only time to the one assessment: a node that stays unreachable for
+//! `failuresToOffline` checks in a row is offline, and a node no longer listed is gone. The
+//! driver that ticks it lives in `io::watch`.
 
-use crate::assess::{Condition, Problem};
-use crate::config::Thresholds;
-use serde::Serialize;
+use crate::assess::State;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
-/// Transitions kept for the dashboard.
+/// Transitions kept (also what the state store keeps).
 pub const HISTORY: usize = 200;
 /// Nodes remembered as gone at most (oldest forgotten first).
 pub const GONE_KEPT: usize = 256;
 
-/// A node's state as the monitor sees it, best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum State {
-    /// No threshold crossed.
-    Healthy,
-    /// A warning threshold crossed.
-    Degraded,
-    /// A critical threshold crossed, or several checks failed in a row.
-    Unhealthy,
-    /// Listed but not connected, or many checks failed in a row.
-    Offline,
-    /// No longer listed by the gateway.
-    Gone,
-}
-
-impl State {
-    /// The state's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Healthy => "healthy",
-            State::Degraded => "degraded",
-            State::Unhealthy => "unhealthy",
-            State::Offline => "offline",
-            State::Gone => "gone",
-        }
-    }
-}
-
-impl From<Condition> for State {
-    fn from(c: Condition) -> Self {
-        match c {
-            Condition::Healthy => State::Healthy,
-            Condition::Degraded => State::Degraded,
-            Condition::Unhealthy => State::Unhealthy,
-        }
-    }
-}
-
-/// What one tick learnt about one listed node.
+/// One node's verdict in one tick.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Seen {
-    /// Listed, not connected.
-    Disconnected,
-    /// Connected and checked: the problems found (empty: healthy).
-    Checked(Vec<Problem>),
-    /// Connected, but the check failed.
-    Failed(String),
-}
-
-/// One node in one tick.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
+pub struct Seen {
     /// Node id.
     pub node_id: String,
     /// Display name.
     pub node_name: String,
-    /// What was seen.
-    pub seen: Seen,
+    /// The assessment's state.
+    pub state: State,
+    /// The assessment's reason.
+    pub reason: String,
 }
 
 /// A change of a node's state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transition {
     /// Node id.
@@ -88,17 +41,20 @@ pub struct Transition {
     pub reason: String,
     /// When (ms since epoch).
     pub at: f64,
+    /// Whether it happened before the plugin last restarted (restored from the state store).
+    #[serde(default)]
+    pub before_restart: bool,
 }
 
 impl Transition {
     /// Whether this is a change for the worse (logged as a warning).
     pub fn is_worse(&self) -> bool {
-        self.from.is_none_or(|f| self.to > f) && self.to != State::Healthy
+        self.to != State::Healthy && self.from.is_none_or(|f| self.to.attention() < f.attention())
     }
 }
 
 /// A node as the monitor tracks it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tracked {
     /// Node id.
@@ -109,59 +65,35 @@ pub struct Tracked {
     pub state: State,
     /// Since when (ms since epoch).
     pub since: f64,
-    /// Checks failed in a row.
+    /// Why, for a person.
+    pub reason: String,
+    /// Checks failed (unreachable) in a row.
     pub consecutive_failures: u32,
-    /// Problems at the last successful check, or the last failure.
-    pub problems: Vec<Problem>,
-    /// The last check's error, if it failed.
-    pub last_error: Option<String>,
 }
 
-/// The state machine.
-#[derive(Debug, Default)]
+/// The state machine; serialisable so it survives a restart.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Monitor {
     nodes: BTreeMap<String, Tracked>,
     history: VecDeque<Transition>,
 }
 
 impl Monitor {
-    /// Applies one tick's observations at `now`; returns the transitions it caused.
-    pub fn step(&mut self, seen: Vec<Observation>, t: &Thresholds, now: f64) -> Vec<Transition> {
+    /// Applies one tick's verdicts at `now`; returns the transitions they caused.
+    pub fn step(&mut self, seen: Vec<Seen>, failures_to_offline: u32, now: f64) -> Vec<Transition> {
         let mut out = Vec::new();
-        let listed: Vec<String> = seen.iter().map(|o| o.node_id.clone()).collect();
+        let listed: std::collections::HashSet<String> = seen.iter().map(|o| o.node_id.clone()).collect();
         for o in seen {
             let prev = self.nodes.get(&o.node_id);
-            let failures = match (&o.seen, prev) {
-                (Seen::Failed(_), Some(p)) => p.consecutive_failures + 1,
-                (Seen::Failed(_), None) => 1,
+            let failures = match (o.state, prev) {
+                (State::Unreachable, Some(p)) => p.consecutive_failures + 1,
+                (State::Unreachable, None) => 1,
                 _ => 0,
             };
-            let (state, reason, problems, last_error) = match o.seen {
-                Seen::Disconnected => (State::Offline, "not connected".to_owned(), Vec::new(), None),
-                Seen::Checked(problems) => {
-                    let state = State::from(crate::assess::condition(&problems));
-                    let reason = if problems.is_empty() {
-                        "all checks pass".to_owned()
-                    } else {
-                        problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
-                    };
-                    (state, reason, problems, None)
-                }
-                Seen::Failed(err) => {
-                    let state = if failures >= t.failures_to_offline {
-                        State::Offline
-                    } else if failures >= t.failures_to_unhealthy {
-                        State::Unhealthy
-                    } else {
-                        prev.map_or(
-                            State::Unhealthy,
-                            |p| if p.state == State::Gone { State::Unhealthy } else { p.state },
-                        )
-                    };
-                    let reason = format!("{failures} failed check(s) in a row: {err}");
-                    let problems = prev.map(|p| p.problems.clone()).unwrap_or_default();
-                    (state, reason, problems, Some(err))
-                }
+            let (state, reason) = if o.state == State::Unreachable && failures >= failures_to_offline {
+                (State::Offline, format!("{failures} checks failed in a row: {}", o.reason))
+            } else {
+                (o.state, o.reason)
             };
             let from = prev.map(|p| p.state);
             let since = match prev {
@@ -174,8 +106,9 @@ impl Monitor {
                     node_name: o.node_name.clone(),
                     from,
                     to: state,
-                    reason,
+                    reason: reason.clone(),
                     at: now,
+                    before_restart: false,
                 });
             }
             self.nodes.insert(
@@ -185,24 +118,26 @@ impl Monitor {
                     node_name: o.node_name,
                     state,
                     since,
+                    reason,
                     consecutive_failures: failures,
-                    problems,
-                    last_error,
                 },
             );
         }
         for n in self.nodes.values_mut() {
             if n.state != State::Gone && !listed.contains(&n.node_id) {
+                let reason = "no longer listed by the gateway".to_owned();
                 out.push(Transition {
                     node_id: n.node_id.clone(),
                     node_name: n.node_name.clone(),
                     from: Some(n.state),
                     to: State::Gone,
-                    reason: "no longer listed by the gateway".to_owned(),
+                    reason: reason.clone(),
                     at: now,
+                    before_restart: false,
                 });
                 n.state = State::Gone;
                 n.since = now;
+                n.reason = reason;
             }
         }
         self.forget_old_gone();
@@ -227,9 +162,23 @@ impl Monitor {
         }
     }
 
+    /// Marks everything remembered as from before a restart (after restoring it).
+    pub fn mark_restored(&mut self) {
+        for t in &mut self.history {
+            t.before_restart = true;
+        }
+    }
+
     /// Every tracked node, by id.
     pub fn nodes(&self) -> impl Iterator<Item = &Tracked> {
         self.nodes.values()
+    }
+
+    /// Whether the monitor tracks exactly the listed nodes `ids` (gone ones aside).
+    pub fn tracks_exactly(&self, ids: &[&str]) -> bool {
+        let live: std::collections::HashSet<&str> =
+            self.nodes.values().filter(|n| n.state != State::Gone).map(|n| n.node_id.as_str()).collect();
+        live.len() == ids.len() && ids.iter().all(|i| live.contains(i))
     }
 
     /// Recent transitions, oldest first.

@@ -25,6 +25,33 @@ pub fn redact(command: &str, v: &mut Value) {
     scrub(v, 0);
 }
 
+/// A log line with the value of every `NAME=value` or `name: value` whose name looks like a
+/// credential replaced.
+pub fn line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['=', ':']) {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let name = head.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')).next();
+        let sep = tail.get(..1).unwrap_or("");
+        out.push_str(sep);
+        let after = tail.get(1..).unwrap_or("");
+        if name.is_some_and(|n| !n.is_empty() && is_secret_key(n)) {
+            let lead = after.len() - after.trim_start().len();
+            let value_end =
+                after.get(lead..).and_then(|v| v.find(char::is_whitespace)).map_or(after.len(), |e| e + lead);
+            out.push_str(after.get(..lead).unwrap_or(""));
+            out.push_str("[redacted]");
+            rest = after.get(value_end..).unwrap_or("");
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn scrub(v: &mut Value, depth: usize) {
     if depth > 64 {
         // Too deep to walk: hide the rest rather than let a credential through unread.
@@ -50,6 +77,13 @@ fn scrub(v: &mut Value, depth: usize) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn log_lines_lose_credential_values_only() {
+        assert_eq!(line("HF_TOKEN=abc123 EPOCHS=3"), "HF_TOKEN=[redacted] EPOCHS=3");
+        assert_eq!(line("error: password: hunter2 rejected"), "error: password: [redacted] rejected");
+        assert_eq!(line("CUDA error: no device"), "CUDA error: no device");
+    }
 
     #[test]
     fn secret_values_are_replaced_and_the_rest_kept() {

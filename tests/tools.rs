@@ -1,48 +1,88 @@
-//! The five tools and the monitor over the real clawnode fixtures, through a native fake
-//! gateway: exact totals, states, chosen nodes and error texts.
+//! The five tools, the methods and the monitor over the real clawnode fixtures, through a
+//! native fake gateway: typed results compared whole, exact states, chosen nodes and texts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
+use clawbernetes::assess::{GpuState, Kind, Severity, State};
 use clawbernetes::config::Config;
-use clawbernetes::host::NodeEntry;
+use clawbernetes::error::Error;
+use clawbernetes::fleet::status::{
+    FleetStatus, GpuCell, GpuTotals, MemoryTotals, ModelCount, NodeDetail, NodeProblem, StateCounts, WorkloadTotals,
+};
+use clawbernetes::io::fanout::Stats;
+use clawbernetes::io::host::FailureKind;
+use clawbernetes::io::watch;
 use clawbernetes::plugin::Plugin;
-use clawbernetes::{service, tools};
+use clawbernetes::tools::{self, deploy, fleet_status, gpu_inventory, multi_invoke};
+use clawbernetes::{methods, node::entry::NodeEntry};
 use common::{FakeHost, FakeNode};
-use futures_executor::block_on;
 use serde_json::{json, Value};
+use std::rc::Rc;
 
 fn plugin() -> Plugin {
     Plugin::new(Config::default())
-}
-
-fn call(p: &Plugin, h: &FakeHost, tool: &str, args: Value) -> Result<tools::Output, String> {
-    block_on(tools::call(p, h, tool, &args))
 }
 
 fn commands_sent(h: &FakeHost) -> Vec<String> {
     h.take_calls().into_iter().map(|(n, c, _)| format!("{n}:{c}")).collect()
 }
 
+fn status(p: &Plugin, h: &FakeHost) -> FleetStatus {
+    h.run(fleet_status::run(p, h, &json!({}))).unwrap().details
+}
+
+fn plan(p: &Plugin, h: &FakeHost, args: Value) -> deploy::Deployed {
+    h.run(deploy::run(p, h, &args)).unwrap().details
+}
+
+fn h100(index: u32, state: GpuState, util: f64, temp: f64) -> GpuCell {
+    GpuCell { index, state, utilization_percent: Some(util), temperature_c: Some(temp) }
+}
+
 #[test]
-fn fixture_node_status_is_computed_from_its_numbers() {
+fn the_fixture_node_gives_exactly_this_status() {
     let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
-    let out = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap();
-    let d = &out.details();
-    assert_eq!(d["nodes"], json!({"total": 1, "healthy": 1, "degraded": 0, "unhealthy": 0, "unreachable": 0}));
-    assert_eq!(
-        d["gpus"],
-        json!({"total": 2, "free": 1, "byModel": [{"model": "NVIDIA H100 80GB HBM3", "total": 2, "free": 1}]})
-    );
-    assert_eq!(d["memory"], json!({"totalMb": 24105.0, "availableMb": 22789.0}));
-    assert_eq!(d["workloads"], json!({"running": 1, "total": 1}));
-    assert_eq!(d["problems"], json!([]));
-    assert_eq!(d["nodeDetails"][0]["loadPerCpu"], json!(1.17));
-    assert_eq!(d["nodeDetails"][0]["diskUsedPercent"], json!(70.39));
+    let out = h.run(fleet_status::run(&plugin(), &h, &json!({}))).unwrap();
+    let expected = FleetStatus {
+        severity: "ok",
+        nodes: StateCounts { total: 1, healthy: 1, ..StateCounts::default() },
+        gpus: GpuTotals {
+            total: 2,
+            free: 1,
+            busy: 1,
+            held: 0,
+            unknown: 0,
+            by_model: vec![ModelCount { model: "NVIDIA H100 80GB HBM3".into(), total: 2, free: 1 }],
+        },
+        memory: MemoryTotals { total_mb: 24105.0, available_mb: 22789.0 },
+        workloads: WorkloadTotals { total: 1, running: 1, unhealthy: 0, restarting: 0 },
+        problems: vec![],
+        node_details: vec![NodeDetail {
+            node_id: "id-gpu-01".into(),
+            node_name: "gpu-01".into(),
+            state: State::Healthy,
+            reason: "all checks pass".into(),
+            cpu_count: 2,
+            load_per_cpu: 1.17,
+            memory_total_mb: 24105.0,
+            memory_available_mb: 22789.0,
+            disk_used_percent: 70.39,
+            gpus_total: 2,
+            gpus_free: 1,
+            workloads_running: 1,
+            container_runtime: Some("docker".into()),
+            problems: vec![],
+            gpus: vec![h100(0, GpuState::Busy, 87.0, 71.0), h100(1, GpuState::Free, 0.0, 33.0)],
+        }],
+        failed_nodes: vec![],
+        fanout: Stats { limit: 37, peak_in_flight: 1, retries: 0, overloaded: 0 },
+    };
+    assert_eq!(out.details, expected);
     assert_eq!(
         out.text,
-        "Fleet: 1 clawnode — 1 healthy, 0 degraded, 0 unhealthy, 0 unreachable.\n\
-         GPUs: 1/2 free (NVIDIA H100 80GB HBM3 1/2 free).\n\
+        "Fleet: 1 clawnode — 1 healthy, 0 degraded, 0 unhealthy.\n\
+         GPUs: 1/2 free, 1 busy (NVIDIA H100 80GB HBM3 1/2 free).\n\
          Memory: 22 GB available of 24 GB. Workloads: 1 running, 1 containers in all."
     );
 }
@@ -53,11 +93,20 @@ fn health_never_comes_from_the_status_field() {
     let full_disk =
         FakeNode::clawnode("full-disk").edit("node.health", |v| v["disks"][0]["usage_percent"] = json!(97.2));
     let h = FakeHost::of(vec![said_dead, full_disk]);
-    let d = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
-    assert_eq!(d["nodeDetails"][0]["state"], "unhealthy");
-    assert_eq!(d["nodeDetails"][0]["nodeName"], "full-disk");
-    assert_eq!(d["nodeDetails"][1]["state"], "healthy");
-    assert_eq!(d["problems"][0]["message"], "disk / 97% full (critical at 95%)");
+    let s = status(&plugin(), &h);
+    let states: Vec<(&str, State)> = s.node_details.iter().map(|d| (d.node_name.as_str(), d.state)).collect();
+    assert_eq!(states, [("full-disk", State::Unhealthy), ("says-dead", State::Healthy)]);
+    assert_eq!(
+        s.problems,
+        [NodeProblem {
+            node_id: "id-full-disk".into(),
+            node_name: "full-disk".into(),
+            severity: Severity::Critical,
+            kind: Kind::Disk,
+            message: "disk / 97% full (critical at 95%)".into()
+        }]
+    );
+    assert_eq!(s.severity, "critical");
 }
 
 #[test]
@@ -65,23 +114,12 @@ fn thresholds_grade_each_problem() {
     let hot = FakeNode::clawnode("hot").edit("gpu.metrics", |m| m["metrics"][1]["temperature_c"] = json!(93));
     let warm = FakeNode::clawnode("warm").edit("gpu.metrics", |m| m["metrics"][0]["temperature_c"] = json!(84));
     let loaded = FakeNode::clawnode("loaded").edit("node.health", |v| v["load_average"]["five"] = json!(5.0));
-    let full = FakeNode::clawnode("low-mem").edit("node.health", |v| v["memory"]["available_mb"] = json!(1000));
-    let h = FakeHost::of(vec![hot, warm, loaded, full]);
-    let d = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
-    assert_eq!(d["nodes"], json!({"total": 4, "healthy": 0, "degraded": 3, "unhealthy": 1, "unreachable": 0}));
-    let msgs: Vec<String> = d["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {} {}",
-                p["nodeName"].as_str().unwrap(),
-                p["severity"].as_str().unwrap(),
-                p["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let low = FakeNode::clawnode("low-mem").edit("node.health", |v| v["memory"]["available_mb"] = json!(1000));
+    let h = FakeHost::of(vec![hot, warm, loaded, low]);
+    let s = status(&plugin(), &h);
+    assert_eq!(s.nodes, StateCounts { total: 4, healthy: 0, degraded: 3, unhealthy: 1, ..StateCounts::default() });
+    let msgs: Vec<String> =
+        s.problems.iter().map(|p| format!("{} {} {}", p.node_name, p.severity.as_str(), p.message)).collect();
     assert_eq!(
         msgs,
         [
@@ -91,408 +129,497 @@ fn thresholds_grade_each_problem() {
             "warm warning GPU 0 at 84 °C (warning at 80 °C)",
         ]
     );
+    let order: Vec<&str> = s.node_details.iter().map(|d| d.node_name.as_str()).collect();
+    assert_eq!(order, ["hot", "loaded", "low-mem", "warm"], "problems first: unhealthy, then degraded by name");
 }
 
-fn other(id: &str, connected: bool, commands: &[&str], pending: bool) -> NodeEntry {
-    NodeEntry {
-        id: id.to_owned(),
-        name: id.to_owned(),
-        connected,
-        commands: commands.iter().map(|s| s.to_string()).collect::<Vec<_>>().into(),
-        pending_approval: pending,
-    }
+/// A fleet with one node in every state the tools see.
+fn mixed_fleet() -> FakeHost {
+    let mut silent = FakeNode::clawnode("silent");
+    silent = silent.fail("node.health", "UNAVAILABLE: TIMEOUT: node invoke timed out", FailureKind::Silent);
+    let mut offline = FakeNode::clawnode("gone-dark");
+    offline.entry.connected = false;
+    let mut withheld = FakeNode::clawnode("legacy-withheld");
+    withheld.entry.commands = vec!["workload.stop".to_owned()].into();
+    let mut pending = FakeNode::clawnode("new-gpu");
+    pending.entry.commands = Vec::new().into();
+    pending.entry.pending_approval = true;
+    FakeHost::of(vec![
+        FakeNode::clawnode("gpu-01").idle_gpus(),
+        FakeNode::clawnode("hot").edit("gpu.metrics", |m| m["metrics"][1]["temperature_c"] = json!(93)),
+        FakeNode::clawnode("warm").idle_gpus().edit("gpu.metrics", |m| m["metrics"][0]["temperature_c"] = json!(84)),
+        silent,
+        offline,
+        withheld,
+        pending,
+    ])
 }
 
 #[test]
-fn only_connected_clawnodes_count_and_failing_ones_are_data() {
-    let dead = FakeNode::clawnode("gpu-02").fail("node.capabilities", "UNAVAILABLE: node not connected", false);
-    let mut h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), dead]);
-    h.nodes.extend([
-        other("phone", true, &["camera.snap"], false),
-        other("old-gpu", false, &["node.health", "node.capabilities"], false),
-        other("new-gpu", true, &[], true),
-    ]);
-    let out = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap();
-    let d = out.details();
-    assert_eq!(d["nodes"], json!({"total": 2, "healthy": 1, "degraded": 0, "unhealthy": 0, "unreachable": 1}));
+fn tool_snapshot_and_placement_agree_on_every_node() {
+    let h = mixed_fleet();
+    let p = plugin();
+    let tool = status(&p, &h);
+    let snap: Value =
+        serde_json::from_str(&h.run(methods::call(&p, &h, "clawbernetes.health-check", &json!({}))).unwrap()).unwrap();
+    let from_tool: Vec<(String, String)> =
+        tool.node_details.iter().map(|d| (d.node_name.clone(), d.state.as_str().to_owned())).collect();
+    let from_snapshot: Vec<(String, String)> = snap["status"]["nodeDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["nodeName"].as_str().unwrap().to_owned(), d["state"].as_str().unwrap().to_owned()))
+        .collect();
     assert_eq!(
-        d["failedNodes"],
-        json!([{"nodeId": "id-gpu-02", "nodeName": "gpu-02", "error": "node.capabilities: UNAVAILABLE: node not connected"}])
+        from_tool,
+        [
+            ("hot", "unhealthy"),
+            ("silent", "unreachable"),
+            ("legacy-withheld", "unusable"),
+            ("new-gpu", "unusable"),
+            ("gone-dark", "offline"),
+            ("warm", "degraded"),
+            ("gpu-01", "healthy"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
-    assert_eq!(d["pendingNodes"], json!([{"nodeId": "new-gpu", "nodeName": "new-gpu"}]));
-    assert_eq!(d["gpus"]["total"], 2);
-    // A node that did not answer is asked nothing more in that call.
-    assert_eq!(commands_sent(&h).iter().filter(|c| c.starts_with("gpu-02:")).count(), 1);
+    assert_eq!(from_snapshot, from_tool);
+    let tracked: Vec<(String, String)> = snap["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["nodeName"].as_str().unwrap().to_owned(), n["state"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut sorted = from_tool.clone();
+    sorted.sort_by(|a, b| format!("id-{}", a.0).cmp(&format!("id-{}", b.0)));
+    assert_eq!(tracked, sorted);
+    let d = plan(&p, &h, json!({"image": "ubuntu", "gpus": 0, "dryRun": true}));
+    let candidates: Vec<&str> = d.candidates.iter().map(|c| c.node_name.as_str()).collect();
+    assert_eq!(candidates, ["gpu-01", "warm"], "only healthy and degraded nodes can take work");
+    let rejected: Vec<(&str, &str)> =
+        d.rejected.iter().map(|r| (r.node_name.as_str(), r.reasons[0].split(':').next().unwrap())).collect();
+    assert_eq!(rejected, [("hot", "unhealthy"), ("silent", "unreachable")]);
+}
+
+#[test]
+fn connected_nodes_the_gateway_withholds_are_named_with_the_fix() {
+    let h = mixed_fleet();
+    let out = h.run(fleet_status::run(&plugin(), &h, &json!({}))).unwrap();
+    let why = |name: &str| out.details.node_details.iter().find(|d| d.node_name == name).unwrap().reason.clone();
+    assert_eq!(
+        why("legacy-withheld"),
+        "connected, but the gateway does not let through node.health, node.capabilities, gpu.list, gpu.metrics, \
+         workload.list: add them to gateway.nodes.commands.allow in openclaw.json (the README lists the commands), \
+         then have the node reconnect and approve it"
+    );
+    assert_eq!(
+        why("new-gpu"),
+        "connected, but its commands wait for an operator's approval (missing node.health, node.capabilities, \
+         gpu.list, gpu.metrics, workload.list): run openclaw nodes pending, then openclaw nodes approve <requestId>"
+    );
     assert!(
-        out.text.contains("- gpu-02 [critical] node.capabilities: UNAVAILABLE: node not connected"),
+        out.text.starts_with(
+            "Fleet: 7 clawnodes — 1 healthy, 1 degraded, 1 unhealthy, 1 unreachable, 1 offline, 2 unusable.\n"
+        ),
         "{}",
         out.text
     );
-    assert!(out.text.ends_with(
-        "Waiting for approval: 1 node (new-gpu) — openclaw nodes pending, then openclaw nodes approve <requestId>."
-    ));
+    assert!(
+        out.text.contains("- legacy-withheld [critical] connected, but the gateway does not let through"),
+        "{}",
+        out.text
+    );
+    let policy = Config { node_policy: true, ..Config::default() };
+    let with_policy = h.run(fleet_status::run(&Plugin::new(policy), &h, &json!({}))).unwrap().details;
+    let reason = &with_policy.node_details.iter().find(|d| d.node_name == "legacy-withheld").unwrap().reason;
+    assert_eq!(
+        reason,
+        "connected with protocol 3 (platform \"linux x86_64\"), and the gateway withholds from such nodes every \
+         command a plugin's node invoke policy names (missing node.health, node.capabilities, gpu.list, gpu.metrics, \
+         workload.list); with nodePolicy: true this plugin's policy does exactly that. Set \
+         plugins.entries.clawbernetes.config.nodePolicy to false and add the commands to gateway.nodes.commands.allow \
+         (see the README)"
+    );
+}
+
+#[test]
+fn no_clawnode_is_connected_only_when_none_is() {
+    let none = FakeHost::of(vec![]);
+    assert_eq!(
+        none.run(fleet_status::run(&plugin(), &none, &json!({}))).unwrap().text,
+        "No clawnode is connected to the gateway."
+    );
+    let mut withheld = FakeNode::clawnode("gpu-01");
+    withheld.entry.commands = vec!["workload.stop".to_owned()].into();
+    let h = FakeHost::of(vec![withheld]);
+    let out = h.run(fleet_status::run(&plugin(), &h, &json!({}))).unwrap();
+    assert!(
+        out.text.starts_with("Fleet: 1 clawnode — 0 healthy, 0 degraded, 0 unhealthy, 1 unusable."),
+        "{}",
+        out.text
+    );
+    let err = h.run(tools::call(&plugin(), &h, "claw_deploy", &json!({"image": "ubuntu"}))).unwrap_err();
+    assert_eq!(err.code(), "UNAVAILABLE");
+    assert!(err.to_string().starts_with("claw_deploy: 1 clawnode(s) are connected but none can be used: gpu-01: connected, but the gateway does not let through"), "{err}");
+}
+
+#[test]
+fn host_backpressure_is_retried_not_counted_as_node_failure() {
+    let nodes: Vec<FakeNode> = (0..60).map(|i| FakeNode::clawnode(&format!("n{i:02}"))).collect();
+    let mut h = FakeHost::of(nodes);
+    h.capacity = Some(8);
+    let p = plugin();
+    let s = status(&p, &h);
+    assert_eq!(s.nodes.healthy, 60);
+    assert_eq!(s.failed_nodes, vec![]);
+    assert_eq!(s.gpus.total, 120);
+    assert!(s.fanout.overloaded > 0 && s.fanout.retries >= s.fanout.overloaded, "{:?}", s.fanout);
+    assert!(s.fanout.peak_in_flight <= 9, "{:?}", s.fanout);
+    assert!(p.limiter.limit() < 32, "the bound was cut: {}", p.limiter.limit());
 }
 
 #[test]
 fn static_facts_are_cached_so_warm_calls_ask_only_what_changes() {
-    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("cpu-01").cpu_only()]);
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let p = plugin();
-    call(&p, &h, "claw_fleet_status", json!({})).unwrap();
+    status(&p, &h);
     assert_eq!(
         commands_sent(&h),
         [
-            "cpu-01:node.capabilities",
-            "cpu-01:node.health",
-            "cpu-01:workload.list",
             "gpu-01:node.capabilities",
             "gpu-01:gpu.list",
-            "gpu-01:node.health",
-            "gpu-01:workload.list",
-            "gpu-01:gpu.metrics",
-        ]
-    );
-    call(&p, &h, "claw_fleet_status", json!({})).unwrap();
-    assert_eq!(
-        commands_sent(&h),
-        [
-            "cpu-01:node.health",
-            "cpu-01:workload.list",
             "gpu-01:node.health",
             "gpu-01:workload.list",
             "gpu-01:gpu.metrics"
         ]
     );
-    call(&p, &h, "claw_gpu_inventory", json!({})).unwrap();
+    status(&p, &h);
+    assert_eq!(commands_sent(&h), ["gpu-01:node.health", "gpu-01:workload.list", "gpu-01:gpu.metrics"]);
+    h.run(gpu_inventory::run(&p, &h, &json!({}))).unwrap();
     assert_eq!(commands_sent(&h), ["gpu-01:gpu.metrics"]);
-    call(&p, &h, "claw_workloads", json!({})).unwrap();
-    assert_eq!(commands_sent(&h), ["cpu-01:workload.list", "gpu-01:workload.list"]);
+}
+
+/// Nodes that each fail one filter of the request below, and one that passes.
+fn filter_fleet() -> FakeHost {
+    let big_mem = |n: FakeNode| {
+        n.idle_gpus().edit("node.health", |v| {
+            v["memory"]["total_mb"] = json!(515000);
+            v["memory"]["available_mb"] = json!(400000);
+            v["cpu_count"] = json!(64);
+        })
+    };
+    let cpus = |n: FakeNode, c: u32| {
+        n.edit("node.capabilities", move |v| v["cpu_count"] = json!(c))
+            .edit("node.health", move |v| v["cpu_count"] = json!(c))
+    };
+    FakeHost::of(vec![
+        cpus(big_mem(FakeNode::clawnode("fits")), 64),
+        cpus(big_mem(FakeNode::clawnode("few-gpus")), 64)
+            .edit("gpu.metrics", |m| m["metrics"][1]["memory_used_mb"] = json!(60000)),
+        cpus(FakeNode::clawnode("small-mem").idle_gpus(), 64),
+        cpus(big_mem(FakeNode::clawnode("few-cpus")), 8).edit("node.health", |v| v["cpu_count"] = json!(8)),
+        cpus(big_mem(FakeNode::clawnode("full-disk")), 64)
+            .edit("node.health", |v| v["disks"][0]["available_bytes"] = json!(5_000_000_000u64)),
+        cpus(big_mem(FakeNode::clawnode("a100")), 64)
+            .edit("gpu.list", |g| g["gpus"][1]["name"] = json!("NVIDIA A100-SXM4-40GB"))
+            .edit("node.capabilities", |g| g["gpus"][1]["name"] = json!("NVIDIA A100-SXM4-40GB")),
+        cpus(big_mem(FakeNode::clawnode("small-vram")), 64)
+            .edit("gpu.list", |g| g["gpus"][1]["memory_total_mb"] = json!(40000))
+            .edit("node.capabilities", |g| g["gpus"][1]["memory_mb"] = json!(40000)),
+    ])
 }
 
 #[test]
-fn gpu_inventory_lists_every_gpu_with_inferred_availability() {
-    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
-    let d = call(&plugin(), &h, "claw_gpu_inventory", json!({})).unwrap().details();
-    assert_eq!(
-        d["gpus"],
-        json!([
-            {"nodeId": "id-gpu-01", "nodeName": "gpu-01", "index": 0, "uuid": "GPU-5c9a1e2b-3f4d-4e5f-8a9b-0c1d2e3f4a5b",
-             "model": "NVIDIA H100 80GB HBM3", "memoryTotalMb": 81559.0, "memoryUsedMb": 61234.0, "utilizationPercent": 87.0,
-             "temperatureC": 71.0, "powerDrawW": 512.3400268554688, "powerLimitW": 700.0, "available": false},
-            {"nodeId": "id-gpu-01", "nodeName": "gpu-01", "index": 1, "uuid": "GPU-6d0b2f3c-4a5e-5f6a-9b0c-1d2e3f4a5b6c",
-             "model": "NVIDIA H100 80GB HBM3", "memoryTotalMb": 81559.0, "memoryUsedMb": 1.0, "utilizationPercent": 0.0,
-             "temperatureC": 33.0, "powerDrawW": null, "powerLimitW": null, "available": true}
-        ])
+fn every_requested_resource_is_a_filter_with_its_reason() {
+    let h = filter_fleet();
+    let d = plan(
+        &plugin(),
+        &h,
+        json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "memory": "64g", "cpu": 16, "gpuModel": "H100", "minVramMb": 80000, "dryRun": true}),
     );
-    let only_free =
-        call(&plugin(), &h, "claw_gpu_inventory", json!({"availableOnly": true, "model": "h100"})).unwrap().details();
-    assert_eq!((only_free["total"].clone(), only_free["gpus"][0]["index"].clone()), (json!(1), json!(1)));
-    let none = call(&plugin(), &h, "claw_gpu_inventory", json!({"model": "A100"})).unwrap().details();
-    assert_eq!(none["total"], 0);
+    let c: Vec<(&str, Vec<u32>)> = d.candidates.iter().map(|c| (c.node_name.as_str(), c.gpus.clone())).collect();
+    assert_eq!(c, [("fits", vec![0, 1])]);
+    let r: Vec<(&str, Vec<String>)> = d.rejected.iter().map(|r| (r.node_name.as_str(), r.reasons.clone())).collect();
     assert_eq!(
-        call(&plugin(), &h, "claw_gpu_inventory", json!({"nodeId": "gpu-99"})).unwrap_err(),
-        "claw_gpu_inventory: nodeId \"gpu-99\" names no connected clawnode; connected: gpu-01"
+        r,
+        [
+            ("a100", vec!["GPU 1 is NVIDIA A100-SXM4-40GB, not H100".to_owned()]),
+            ("few-cpus", vec!["too few CPUs: needs 16, the node has 8".to_owned()]),
+            ("few-gpus", vec!["GPUs 0..1 must all be free: GPU 1 busy (60000 MB used, 0% util)".to_owned()]),
+            ("full-disk", vec!["not enough disk: 5.0 GB free on / (holds /var/lib/docker), needs 10 GB".to_owned()]),
+            (
+                "small-mem",
+                vec!["not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available".to_owned()]
+            ),
+            ("small-vram", vec!["GPU 1 has 40000 MB VRAM, needs 80000 MB".to_owned()]),
+        ]
+    );
+    assert_eq!(d.gpus, vec![0, 1]);
+    assert!(!d.placed);
+}
+
+#[test]
+fn podman_binds_every_gpu_and_other_runtimes_none() {
+    let podman = FakeNode::clawnode("podman-node")
+        .idle_gpus()
+        .edit("node.capabilities", |v| v["container_runtime"] = json!("podman"))
+        .edit("gpu.metrics", |m| m["metrics"][1]["memory_used_mb"] = json!(30000));
+    let path = FakeNode::clawnode("path-runtime")
+        .idle_gpus()
+        .edit("node.capabilities", |v| v["container_runtime"] = json!("/usr/bin/docker"));
+    let h = FakeHost::of(vec![podman, path]);
+    let d = plan(&plugin(), &h, json!({"image": "ubuntu", "gpus": 1, "dryRun": true}));
+    let r: Vec<(&str, Vec<String>)> = d.rejected.iter().map(|r| (r.node_name.as_str(), r.reasons.clone())).collect();
+    assert_eq!(
+        r,
+        [
+            ("path-runtime", vec!["its container runtime \"/usr/bin/docker\" gets no GPU from clawnode (it passes GPUs to docker and podman only)".to_owned()]),
+            ("podman-node", vec!["podman binds every GPU of the node (--device nvidia.com/gpu=all), so all must be free: GPU 1 busy (30000 MB used, 0% util)".to_owned()]),
+        ]
     );
 }
 
 #[test]
-fn workloads_normalise_docker_status_text() {
-    let statuses = [
-        "Up 5 minutes",
-        "Exited (137) 2 hours ago",
-        "Created",
-        "Restarting (1) 4 seconds ago",
-        "Up 3 hours (Paused)",
-        "Dead",
+fn prefer_node_never_guesses_between_nodes_sharing_a_name() {
+    let h = FakeHost::of(vec![
+        FakeNode::clawnode("ubuntu#a").shown_as("ubuntu"),
+        FakeNode::clawnode("ubuntu#b").shown_as("ubuntu"),
+    ]);
+    let err = h
+        .run(tools::call(
+            &plugin(),
+            &h,
+            "claw_deploy",
+            &json!({"image": "ubuntu", "preferNode": "ubuntu", "dryRun": true}),
+        ))
+        .unwrap_err();
+    assert_eq!(err.code(), "INVALID_REQUEST");
+    assert_eq!(
+        err.to_string(),
+        "claw_deploy: preferNode \"ubuntu\" is the display name of 2 nodes; name one by its id: \"id-ubuntu#a\", \"id-ubuntu#b\""
+    );
+    let d = plan(&plugin(), &h, json!({"image": "ubuntu", "gpus": 0, "preferNode": "id-ubuntu#b", "dryRun": true}));
+    assert_eq!((d.candidates[0].node_id.as_str(), d.candidates[0].preferred), ("id-ubuntu#b", true));
+}
+
+#[test]
+fn the_argument_check_refuses_what_docker_refuses_and_its_fixes_are_literal() {
+    let h = FakeHost::of(vec![]);
+    let refused = |args: Value| h.run(tools::call(&plugin(), &h, "claw_deploy", &args)).unwrap_err().to_string();
+    let cases = [
+        (json!({"image": "ubuntu", "command": "[\"python\", \"train.py\"]"}),
+         "claw_deploy: command must be an array of strings, not JSON text: pass the array itself, [\"python\",\"train.py\"]"),
+        (json!({"image": "ubuntu", "command": "python train.py"}),
+         "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"python\",\"train.py\"], got a string"),
+        (json!({"image": "ubuntu", "env": ["HF_TOKEN"]}),
+         "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as \"HF_TOKEN=<value>\""),
+        (json!({"image": "ubuntu", "env": {"": "x"}}),
+         "claw_deploy: env name \"\" must be non-empty and hold no '=' (Docker's rule)"),
+        (json!({"image": "ubuntu", "env": {"A=B": "x"}}),
+         "claw_deploy: env name \"A=B\" must be non-empty and hold no '=' (Docker's rule)"),
+        (json!({"image": "ubuntu", "name": "a"}),
+         "claw_deploy: name \"a\" is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)"),
+        (json!({"image": "ubuntu", "memory": "8x"}),
+         "claw_deploy: memory \"8x\" is not a size Docker reads (unknown unit \"x\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        (json!({"image": "ubuntu", "memory": "4m"}), "claw_deploy: memory \"4m\" is below Docker's minimum of 6m (0 means no limit)"),
+        (json!({"image": "ubuntu", "memory": "16Gi"}), "claw_deploy: memory \"16Gi\" is not a size Docker reads (unknown unit \"gi\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        (json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0.001"),
+        (json!({"image": "Ubuntu"}),
+         "claw_deploy: image \"Ubuntu\" is not a valid image reference: path components are lowercase letters, digits and '.', '_', '-' inside"),
+        (json!({"image": "ubuntu", "volumes": ["/var/run/docker.sock:/d.sock"]}),
+         "claw_deploy: volume \"/var/run/docker.sock:/d.sock\" would give the container the host's root or its container engine"),
+        (json!({"image": "ubuntu", "gpus": 17}), "claw_deploy: gpus must be a whole number from 0 to 16, got 17"),
+        (json!({"image": "ubuntu", "bogus": 1}),
+         "claw_deploy: unknown argument \"bogus\"; accepted: image, gpus, memory, cpu, env, command, name, volumes, shmSize, gpuModel, minVramMb, preferNode, strategy, dryRun"),
+        (json!({"gpus": 1}), "claw_deploy: image is required"),
     ];
-    let node = FakeNode::clawnode("gpu-01").edit("workload.list", |w| {
-        let items: Vec<Value> = statuses
-            .iter()
-            .enumerate()
-            .map(|(i, s)| json!({"containerId": format!("00000000000{i}"), "image": "pytorch/pytorch:2.0", "name": format!("w{i}"), "status": s}))
-            .collect();
-        w["workloads"] = Value::Array(items);
-    });
-    let h = FakeHost::of(vec![node]);
-    let d = call(&plugin(), &h, "claw_workloads", json!({})).unwrap().details();
-    let got: Vec<(String, Value)> = d["workloads"]
+    for (args, expected) in cases {
+        assert_eq!(refused(args.clone()), expected, "{args}");
+    }
+    let (_, run, _) = deploy::parse(&json!({
+        "image": "nvcr.io/nvidia/pytorch:24.01-py3", "name": "a_b.c-1", "memory": ".5 GiB", "shmSize": "16GiB",
+        "env": {"discovery.type": "single-node", "A B": "x y"}, "cpu": 0.5, "command": ["python", "-c", "print(1)"],
+        "volumes": ["/data:/data:ro"]
+    }))
+    .unwrap();
+    assert_eq!(
+        run,
+        json!({"image": "nvcr.io/nvidia/pytorch:24.01-py3", "gpus": 1, "memory": "512m", "cpu": 0.5,
+               "env": ["A B=x y", "discovery.type=single-node"], "command": ["python", "-c", "print(1)"],
+               "name": "a_b.c-1", "volumes": ["/data:/data:ro"], "shmSize": "16g"})
+    );
+}
+
+/// A node whose `workload.list` shows the container `workload.run` starts with `status`.
+fn starting(status: &str) -> FakeHost {
+    FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus().answer(
+        "workload.list",
+        json!({"count": 1, "runtime": "cli", "workloads": [{"containerId": "3f2a9c1d7e4b", "image": "pytorch/pytorch:2.0", "name": "train-1", "status": status}]}),
+    )])
+}
+
+#[test]
+fn a_deploy_is_done_only_when_its_container_runs() {
+    let run = |status: &str| {
+        let h = starting(status);
+        let p = plugin();
+        let out = h.run(deploy::run(&p, &h, &json!({"image": "pytorch/pytorch:2.0", "name": "train-1"}))).unwrap();
+        let held = p.holds.borrow().holder("id-gpu-01", 0).is_some();
+        (out, held, h)
+    };
+    let (ok, held, h) = run("Up 2 seconds");
+    assert_eq!((ok.details.placed, ok.details.started, held), (true, Some(true), true));
+    assert_eq!(
+        ok.text.lines().next().unwrap(),
+        "Deployed pytorch/pytorch:2.0 on gpu-01 (GPU 0), container 3f2a9c1d7e4b5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c: running (Up 2 seconds)."
+    );
+    assert_eq!(h.progress.borrow().as_slice(), ["waiting for 3f2a9c1d7e4b on gpu-01: Up 2 seconds (1 s)"]);
+
+    let (failed, held, _) = run("Exited (1) 1 second ago");
+    let c = failed.details.confirmation.clone().unwrap();
+    assert_eq!((failed.details.placed, failed.details.started, held), (true, Some(false), false));
+    assert_eq!((c.outcome, c.exit_code), (deploy::Outcome::Exited, Some(1)));
+    assert_eq!(c.logs, ["line one", "line two", "warn: something"]);
+    assert_eq!(
+        failed.text.lines().next().unwrap(),
+        "Deploy failed: pytorch/pytorch:2.0 on gpu-01 (GPU 0), container 3f2a9c1d7e4b5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c: it exited at once with code 1 (Exited (1) 1 second ago); last log line: warn: something."
+    );
+
+    let (looping, held, _) = run("Restarting (2) 1 second ago");
+    assert_eq!((looping.details.started, held), (Some(false), false));
+    assert_eq!(looping.details.confirmation.unwrap().outcome, deploy::Outcome::Restarting);
+
+    let (slow, held, _) = run("Created");
+    let c = slow.details.confirmation.clone().unwrap();
+    assert_eq!(
+        (slow.details.started, held, c.outcome, c.status.as_str()),
+        (None, true, deploy::Outcome::Starting, "Created")
+    );
+    assert!(
+        slow.text.contains("still starting after 8 s (Created); check claw_workloads for it later."),
+        "{}",
+        slow.text
+    );
+}
+
+#[test]
+fn a_placement_nobody_can_host_is_an_answer() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
+    let out = h.run(deploy::run(&plugin(), &h, &json!({"image": "ubuntu", "gpus": 4}))).unwrap();
+    assert!(!out.details.placed);
+    assert_eq!(out.details.rejected[0].reasons, ["has 2 GPUs, needs 4"]);
+    assert_eq!(
+        out.text.lines().next().unwrap(),
+        "Not placed: no node can host ubuntu (1 clawnode(s) checked) — gpu-01: has 2 GPUs, needs 4"
+    );
+}
+
+#[test]
+fn the_container_record_survives_a_restart_through_the_store() {
+    let h = starting("Up 1 second");
+    let p = plugin();
+    h.run(deploy::run(&p, &h, &json!({"image": "pytorch/pytorch:2.0", "name": "train-1"}))).unwrap();
+    let fresh = plugin();
+    let d = plan(&fresh, &h, json!({"image": "ubuntu", "gpus": 1, "dryRun": true}));
+    assert_eq!(d.rejected[0].reasons, ["GPU 0 must be free: GPU 0 is held by train-1 since the plugin started it"]);
+    let inv = h.run(gpu_inventory::run(&fresh, &h, &json!({}))).unwrap().details;
+    let held = inv.nodes[0].gpus[0].held_by.clone().unwrap();
+    assert_eq!((held.name.as_str(), held.container_id.len()), ("train-1", 64));
+}
+
+#[test]
+fn the_monitor_tells_the_agent_once_per_change_and_keeps_its_history() {
+    let hot = |t: u32| {
+        FakeNode::clawnode("gpu-01")
+            .idle_gpus()
+            .edit("gpu.metrics", move |m| m["metrics"][1]["temperature_c"] = json!(t))
+    };
+    let mut h = FakeHost::of(vec![hot(40)]);
+    let p = plugin();
+    h.run(watch::tick(&p, &h));
+    assert_eq!(h.events.borrow().len(), 0, "a healthy first sight is not news");
+    h.answers.clear();
+    let h2 = FakeHost::of(vec![hot(95)]);
+    h.answers = h2.answers;
+    let t = h.run(watch::tick(&p, &h));
+    assert_eq!((t[0].from, t[0].to), (Some(State::Healthy), State::Unhealthy));
+    assert_eq!(
+        h.events.borrow().as_slice(),
+        ["clawbernetes health monitor: 1 node changed state.\n- gpu-01: healthy → unhealthy (GPU 1 at 95 °C (critical at 90 °C))"]
+    );
+    h.run(watch::tick(&p, &h));
+    assert_eq!(h.events.borrow().len(), 1, "no news, no event");
+    let snapshot: Value = serde_json::from_str(&methods::snapshot(&p).unwrap()).unwrap();
+    assert_eq!(snapshot["transitions"].as_array().unwrap().len(), 2);
+    let restarted = plugin();
+    let again: Value =
+        serde_json::from_str(&h.run(methods::call(&restarted, &h, "clawbernetes.fleet-status", &json!({}))).unwrap())
+            .unwrap();
+    let marks: Vec<(Value, Value)> = again["transitions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| (w["state"].as_str().unwrap().to_owned(), w["exitCode"].clone()))
+        .map(|t| (t["to"].clone(), t["beforeRestart"].clone()))
         .collect();
-    assert_eq!(
-        got,
-        vec![
-            ("running".into(), Value::Null),
-            ("exited".into(), json!(137)),
-            ("created".into(), Value::Null),
-            ("restarting".into(), json!(1)),
-            ("paused".into(), Value::Null),
-            ("dead".into(), Value::Null),
-        ]
-    );
-    assert_eq!(
-        d["counts"],
-        json!({"running": 1, "exited": 1, "created": 1, "restarting": 1, "paused": 1, "dead": 1, "unknown": 0})
-    );
-    let exited = call(&plugin(), &h, "claw_workloads", json!({"state": "exited"})).unwrap().details();
-    assert_eq!(exited["total"], 1);
-    assert_eq!(
-        call(&plugin(), &h, "claw_workloads", json!({"state": "stopped"})).unwrap_err(),
-        "claw_workloads: state must be one of running, exited, created, restarting, paused, dead, unknown, got \"stopped\""
-    );
-}
-
-fn run_params(h: &FakeHost) -> Vec<(String, Value)> {
-    h.take_calls().into_iter().filter(|(_, c, _)| c == "workload.run").map(|(n, _, p)| (n, p)).collect()
+    assert_eq!(marks, [(json!("healthy"), json!(true)), (json!("unhealthy"), json!(true))]);
+    assert!(again["restoredAt"].is_number());
 }
 
 #[test]
-fn deploy_sends_env_as_key_value_strings_and_command_as_an_array() {
-    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
-    let args = json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "memory": "8g", "cpu": 4, "env": {"EPOCHS": "3", "LR": 0.001},
-                      "command": ["python", "train.py"], "name": "train-1", "volumes": ["/data:/data:ro"], "shmSize": "16g"});
-    let out = call(&plugin(), &h, "claw_deploy", args).unwrap();
-    assert_eq!(
-        run_params(&h),
-        vec![(
-            "gpu-01".to_owned(),
-            json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "memory": "8g", "cpu": 4.0, "env": ["EPOCHS=3", "LR=0.001"],
-                   "command": ["python", "train.py"], "name": "train-1", "volumes": ["/data:/data:ro"], "shmSize": "16g"})
-        )]
+fn a_silent_node_turns_offline_after_the_configured_failures() {
+    let silent = FakeNode::clawnode("gpu-01").fail(
+        "node.health",
+        "UNAVAILABLE: TIMEOUT: node invoke timed out",
+        FailureKind::Silent,
     );
-    let d = out.details();
-    assert_eq!(d["placed"], true);
-    assert_eq!(d["nodeName"], "gpu-01");
-    assert_eq!(d["workloadId"], "9e6438d5-29fc-45c0-90dd-8c2bf1b54a37");
-    assert_eq!(d["containerId"], "3f2a9c1d7e4b5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c");
-    assert_eq!(d["gpus"], json!([0, 1]));
+    let h = FakeHost::of(vec![silent]);
+    let mut cfg = Config::default();
+    cfg.thresholds.failures_to_offline = 3;
+    let p = Plugin::new(cfg);
+    let states: Vec<State> = (0..4).flat_map(|_| h.run(watch::tick(&p, &h))).map(|t| t.to).collect();
+    assert_eq!(states, [State::Unreachable, State::Offline]);
 }
 
 #[test]
-fn deploy_ranks_binpack_and_spread_and_explains_rejections() {
-    let small = FakeNode::clawnode("a-small").idle_gpus();
-    let big = FakeNode::clawnode("b-big").idle_gpus().edit("node.capabilities", |c| {
-        let g = c["gpus"][0].clone();
-        c["gpus"] = json!([g.clone(), {"index": 1, "memory_mb": 81559, "name": "NVIDIA H100 80GB HBM3"}, {"index": 2, "memory_mb": 81559, "name": "NVIDIA H100 80GB HBM3"}, {"index": 3, "memory_mb": 81559, "name": "NVIDIA H100 80GB HBM3"}]);
-        c["gpu_count"] = json!(4);
-    }).edit("gpu.list", |l| {
-        let g = l["gpus"][0].clone();
-        l["gpus"] = json!([g.clone(), {"index": 1, "memory_total_mb": 81559, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-b1", "pci_bus_id": "x"}, {"index": 2, "memory_total_mb": 81559, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-b2", "pci_bus_id": "y"}, {"index": 3, "memory_total_mb": 81559, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-b3", "pci_bus_id": "z"}]);
-    }).edit("node.health", |hh| hh["gpu_count"] = json!(4)).edit("gpu.metrics", |m| {
-        let g = m["metrics"][1].clone();
-        let mk = |i: u32| { let mut x = g.clone(); x["index"] = json!(i); x };
-        m["metrics"] = json!([mk(0), mk(1), mk(2), mk(3)]);
-    });
-    let busy = FakeNode::clawnode("c-busy");
-    let cpu = FakeNode::clawnode("d-cpu").cpu_only();
-    let no_runtime = FakeNode::clawnode("e-noruntime")
-        .idle_gpus()
-        .edit("node.capabilities", |c| c["container_runtime"] = Value::Null);
-    let h = FakeHost::of(vec![small, big, busy, cpu, no_runtime]);
-    let binpack =
-        call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "dryRun": true}))
-            .unwrap()
-            .details();
-    let names = |d: &Value| {
-        d["candidates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["nodeName"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(names(&binpack), ["a-small", "b-big"]);
-    assert_eq!(binpack["candidates"][0]["score"], json!(97.94));
-    assert_eq!(binpack["candidates"][1]["score"], json!(51.6));
-    assert_eq!(
-        binpack["rejected"],
-        json!([
-            {"nodeId": "id-c-busy", "nodeName": "c-busy", "reasons": ["GPUs 0..1 must all be free: GPU 0 busy (61234 MB used, 87% util)"]},
-            {"nodeId": "id-d-cpu", "nodeName": "d-cpu", "reasons": ["has 0 GPUs, needs 2"]},
-            {"nodeId": "id-e-noruntime", "nodeName": "e-noruntime", "reasons": ["no container runtime"]}
-        ])
-    );
-    assert!(run_params(&h).is_empty(), "a dry run runs nothing");
-    let spread = call(
-        &plugin(),
-        &h,
-        "claw_deploy",
-        json!({"image": "pytorch/pytorch:2.0", "gpus": 2, "strategy": "spread", "dryRun": true}),
-    )
-    .unwrap()
-    .details();
-    assert_eq!(names(&spread), ["b-big", "a-small"]);
-    let preferred = call(
-        &plugin(),
-        &h,
-        "claw_deploy",
-        json!({"image": "pytorch/pytorch:2.0", "gpus": 1, "preferNode": "B-BIG", "dryRun": true}),
-    )
-    .unwrap()
-    .details();
-    assert_eq!(names(&preferred)[0], "b-big");
-    let nowhere =
-        call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 8, "memory": "64g"}))
-            .unwrap_err();
-    assert_eq!(
-        nowhere,
-        "claw_deploy: no node can host this workload (5 clawnode(s) checked): \
-         a-small: not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available; has 2 GPUs, needs 8 | \
-         b-big: not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available; has 4 GPUs, needs 8 | \
-         c-busy: not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available; has 2 GPUs, needs 8 | \
-         d-cpu: not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available; has 0 GPUs, needs 8 | \
-         e-noruntime: no container runtime; not enough memory: needs 72090 MB (65536 MB + 10% headroom), 22789 MB available; has 2 GPUs, needs 8"
-    );
-}
-
-#[test]
-fn deploy_falls_back_when_a_node_refuses_and_does_not_double_book() {
-    let refuses = FakeNode::clawnode("a-first").idle_gpus().fail(
-        "workload.run",
-        "COMMAND_ERROR: container run failed: no space left",
-        true,
-    );
-    let h = FakeHost::of(vec![refuses, FakeNode::clawnode("b-second").idle_gpus()]);
+fn the_snapshot_is_never_staler_than_the_fleet() {
+    let mut h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let p = plugin();
-    let d = call(&p, &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 2})).unwrap().details();
-    assert_eq!(d["nodeName"], "b-second");
-    assert_eq!(
-        d["attempts"],
-        json!([
-            {"nodeId": "id-a-first", "nodeName": "a-first", "ok": false, "error": "workload.run: COMMAND_ERROR: container run failed: no space left"},
-            {"nodeId": "id-b-second", "nodeName": "b-second", "ok": true, "error": null}
-        ])
-    );
-    // The metrics of b-second still show its GPUs idle, but they were just given away.
-    let again = call(&p, &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "gpus": 1, "dryRun": true}))
-        .unwrap()
-        .details();
-    assert_eq!(again["candidates"].as_array().unwrap().len(), 1);
-    assert_eq!(again["candidates"][0]["nodeName"], "a-first");
-    assert_eq!(again["rejected"][0]["reasons"], json!(["GPU 0 must be free: GPU 0 was just given to another deploy"]));
+    let count = |v: &Value| v["status"]["nodes"]["total"].clone();
+    let first: Value =
+        serde_json::from_str(&h.run(methods::call(&p, &h, "clawbernetes.fleet-status", &json!({}))).unwrap()).unwrap();
+    assert_eq!(count(&first), json!(1));
+    h.nodes.push(common::node("gpu-02"));
+    let second: Value =
+        serde_json::from_str(&h.run(methods::call(&p, &h, "clawbernetes.fleet-status", &json!({}))).unwrap()).unwrap();
+    assert_eq!((count(&second), second["monitor"]["ticks"].clone()), (json!(2), json!(2)));
+    let third: Value =
+        serde_json::from_str(&h.run(methods::call(&p, &h, "clawbernetes.fleet-status", &json!({}))).unwrap()).unwrap();
+    assert_eq!(third["monitor"]["ticks"], json!(2), "nothing changed: the snapshot is served as is");
 }
 
 #[test]
-fn deploy_arguments_are_checked_with_field_named_errors() {
-    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
-    let err = |args: Value| call(&plugin(), &h, "claw_deploy", args).unwrap_err();
-    assert_eq!(err(json!({})), "claw_deploy: image is required");
-    assert_eq!(
-        err(json!({"image": "x", "gpus": 1.5})),
-        "claw_deploy: gpus must be a whole number from 0 to 16, got 1.5"
-    );
-    assert_eq!(err(json!({"image": "x", "gpus": 17})), "claw_deploy: gpus must be a whole number from 0 to 16, got 17");
-    assert_eq!(
-        err(json!({"image": "x", "memory": "8gb"})),
-        "claw_deploy: memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8gb\""
-    );
-    assert_eq!(
-        err(json!({"image": "x", "command": "python train.py"})),
-        "claw_deploy: command must be an array of strings, e.g. [\"python train.py\"], got a string"
-    );
-    assert_eq!(err(json!({"image": "x", "name": "--privileged"})), "claw_deploy: name \"--privileged\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit");
-    assert_eq!(
-        err(json!({"image": "x", "gpu": 1})).split(';').next().unwrap(),
-        "claw_deploy: unknown argument \"gpu\""
-    );
-    assert!(run_params(&h).is_empty());
-}
-
-#[test]
-fn multi_invoke_refuses_sensitive_commands_unless_allowed_and_redacts_secrets() {
-    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("gpu-02")]);
-    assert_eq!(
-        call(&plugin(), &h, "claw_multi_invoke", json!({"command": "secret.get", "params": {"name": "db-creds"}})).unwrap_err(),
-        "claw_multi_invoke: secret.get is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"secret.get\" to plugins.entries.clawbernetes.config.multiInvoke.allow"
-    );
-    assert!(h.take_calls().is_empty(), "a refused command is sent to no node");
-    let allowed = Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get"]}}"#).unwrap());
-    let d = call(
-        &allowed,
-        &h,
-        "claw_multi_invoke",
-        json!({"command": "secret.get", "params": {"name": "db-creds"}, "nodes": ["gpu-02"]}),
-    )
-    .unwrap()
-    .details();
-    assert_eq!((d["total"].clone(), d["ok"].clone()), (json!(1), json!(1)));
-    assert_eq!(d["results"][0]["payload"]["data"]["password"], clawbernetes::redact::REDACTED);
-    assert_eq!(h.take_calls(), vec![("gpu-02".to_owned(), "secret.get".to_owned(), json!({"name": "db-creds"}))]);
-    let info = call(&plugin(), &h, "claw_multi_invoke", json!({"command": "system.info"})).unwrap();
-    assert_eq!((info.details()["ok"].clone(), info.details()["failed"].clone()), (json!(2), json!(0)));
-    assert!(info.text.starts_with("system.info on 2 node(s): 2 ok, 0 failed."));
-    let ro = Config::from_json(r#"{"readOnly": true}"#).unwrap();
-    assert_eq!(
-        call(&Plugin::new(ro), &h, "claw_multi_invoke", json!({"command": "node.label", "params": {"labels": {}}}))
-            .unwrap_err(),
-        "claw_multi_invoke: node.label changes state and the plugin is read-only (readOnly: true)"
-    );
-}
-
-#[test]
-fn monitor_moves_nodes_through_states_and_keeps_history() {
-    let p = plugin();
+fn method_errors_carry_the_gateway_codes() {
     let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
-    let states = |p: &Plugin| {
-        service::snapshot(p)["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["state"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    block_on(service::tick(&p, &h));
-    assert_eq!(states(&p), ["healthy"]);
-    let hot = FakeHost::of(vec![
-        FakeNode::clawnode("gpu-01").edit("gpu.metrics", |m| m["metrics"][0]["temperature_c"] = json!(85))
-    ]);
-    let t = block_on(service::tick(&p, &hot));
+    let p = plugin();
+    let bad = h.run(methods::call(&p, &h, "clawbernetes.workloads", &json!({"state": "sleeping"}))).unwrap_err();
+    assert_eq!(bad.code(), "INVALID_REQUEST");
     assert_eq!(
-        (t[0].from.map(|s| s.as_str()), t[0].to.as_str(), t[0].reason.as_str()),
-        (Some("healthy"), "degraded", "GPU 0 at 85 °C (warning at 80 °C)")
+        bad.to_string(),
+        "clawbernetes.workloads: state must be one of \"running\", \"exited\", \"created\", \"restarting\", \"paused\", \"removing\", \"dead\", \"unknown\", got \"sleeping\""
     );
-    let failing =
-        FakeHost::of(vec![FakeNode::clawnode("gpu-01").fail("node.health", "no answer within 30000 ms", false)]);
-    block_on(service::tick(&p, &failing));
-    assert_eq!(states(&p), ["degraded"], "one failed check changes nothing yet");
-    block_on(service::tick(&p, &failing));
-    assert_eq!(states(&p), ["unhealthy"], "two in a row make it unhealthy");
-    for _ in 0..3 {
-        block_on(service::tick(&p, &failing));
-    }
-    assert_eq!(states(&p), ["offline"], "five in a row make it offline");
-    block_on(service::tick(&p, &FakeHost::of(vec![])));
-    assert_eq!(states(&p), ["gone"]);
-    let snap = service::snapshot(&p);
-    let path: Vec<&str> = snap["transitions"].as_array().unwrap().iter().map(|t| t["to"].as_str().unwrap()).collect();
-    assert_eq!(path, ["healthy", "degraded", "unhealthy", "offline", "gone"]);
-    assert_eq!(snap["monitor"]["ticks"], 8);
-    let logs = p_logs(&hot);
-    assert_eq!(
-        logs,
-        vec!["warn clawbernetes: gpu-01 healthy → degraded: GPU 0 at 85 °C (warning at 80 °C)".to_owned()]
-    );
-}
-
-fn p_logs(h: &FakeHost) -> Vec<String> {
-    h.logs.borrow().iter().map(|(l, m)| format!("{} {m}", format!("{l:?}").to_lowercase())).collect()
+    let none = FakeHost::of(vec![]);
+    let err = none.run(multi_invoke::run(&p, &none, &json!({"command": "gpu.list"}))).unwrap_err();
+    assert_eq!(err, Error::Unavailable("no clawnode is connected to the gateway".into()));
 }
 
 #[test]
-fn a_node_whose_capabilities_list_no_container_runtime_cannot_host_work() {
-    // clawnode reports container_runtime from its config even when docker is missing; the tags tell.
-    let no_docker = FakeNode::clawnode("a-nodocker")
-        .idle_gpus()
-        .edit("node.capabilities", |c| c["capabilities"] = json!(["system", "gpu", "nvidia"]));
-    let h = FakeHost::of(vec![no_docker, FakeNode::clawnode("b-docker").idle_gpus()]);
-    let d =
-        call(&plugin(), &h, "claw_deploy", json!({"image": "pytorch/pytorch:2.0", "dryRun": true})).unwrap().details();
-    assert_eq!(d["candidates"][0]["nodeName"], "b-docker");
-    assert_eq!(
-        d["rejected"],
-        json!([{"nodeId": "id-a-nodocker", "nodeName": "a-nodocker", "reasons": ["no container runtime"]}])
-    );
-    let status = call(&plugin(), &h, "claw_fleet_status", json!({})).unwrap().details();
-    assert_eq!(status["nodeDetails"][0]["containerRuntime"], Value::Null);
+fn other_kinds_of_node_are_not_clawnodes() {
+    let phone = NodeEntry {
+        commands: vec!["camera.snap".to_owned()].into(),
+        client_id: "ios".into(),
+        caps: Rc::from(vec!["camera".to_owned()]),
+        ..common::node("phone")
+    };
+    let h = FakeHost::new(vec![phone, common::node("gpu-01")]);
+    assert_eq!(status(&plugin(), &h).nodes.total, 1);
 }

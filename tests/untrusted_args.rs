@@ -1,18 +1,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-//! Untrusted tool arguments and config: every tool's arguments refused with the field named,
-//! no docker flag smuggled through `claw_deploy`, sensitive commands refused, secrets not
-//! echoed, config out of range refused at load. Each case lands in `docs/RELIABILITY.md`.
+//! Untrusted tool arguments and config: every tool's arguments refused with the field named
+//! (gateway code INVALID_REQUEST), Docker's own rules for what `claw_deploy` passes on, no
+//! docker flag smuggled through it, sensitive commands refused, secrets not echoed, config out
+//! of range refused at load. Each case lands in `docs/RELIABILITY.md`.
 
 mod common;
 
 use clawbernetes::config::Config;
 use clawbernetes::plugin::Plugin;
 use clawbernetes::redact::{redact, REDACTED};
-use clawbernetes::schema::{accepted, TOOL_NAMES};
-use clawbernetes::{args, tools};
+use clawbernetes::runargs;
+use clawbernetes::tools::{self, args::Def, deploy, multi_invoke, TOOLS};
 use common::recorder::Recorder;
 use common::{fixture, node, FakeHost};
-use futures_executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
@@ -21,10 +21,14 @@ fn host() -> FakeHost {
     FakeHost::new(vec![node("gpu-01"), node("gpu-02")])
 }
 
-fn err(p: &Plugin, tool: &str, a: Value) -> String {
-    match block_on(tools::call(p, &host(), tool, &a)) {
-        Ok(_) => "accepted".to_owned(),
-        Err(e) => e,
+/// A call's outcome: the error text (with its gateway code when that is not
+/// INVALID_REQUEST), or "accepted: " and the first line of the result.
+fn outcome(p: &Plugin, tool: &str, a: Value) -> String {
+    let h = host();
+    match h.run(tools::call(p, &h, tool, &a)) {
+        Ok(o) => format!("accepted: {}", o.text.lines().next().unwrap_or("")),
+        Err(e) if e.code() == "INVALID_REQUEST" => e.to_string(),
+        Err(e) => format!("[{}] {e}", e.code()),
     }
 }
 
@@ -32,11 +36,16 @@ fn plugin() -> Plugin {
     Plugin::new(Config::default())
 }
 
+fn accepted(def: &Def) -> Vec<&'static str> {
+    def.params.iter().map(|p| p.name).collect()
+}
+
 #[test]
 fn every_tool_refuses_non_object_and_unknown_arguments() {
     let rec = Recorder::new("args-shape");
     let p = plugin();
-    for tool in TOOL_NAMES {
+    for def in TOOLS {
+        let tool = def.name;
         for (what, a, kind) in [
             ("an array", json!([]), "an array"),
             ("a string", json!("x"), "a string"),
@@ -46,14 +55,14 @@ fn every_tool_refuses_non_object_and_unknown_arguments() {
                 "tool arguments",
                 &format!("{tool} with {what} as arguments"),
                 format!("{tool}: arguments must be an object, got {kind}"),
-                err(&p, tool, a),
+                outcome(&p, tool, a),
             );
         }
         rec.check(
             "tool arguments",
             &format!("{tool} with an unknown argument"),
-            format!("{tool}: unknown argument \"bogus\"; accepted: {}", accepted(tool).join(", ")),
-            err(&p, tool, json!({"bogus": 1})),
+            format!("{tool}: unknown argument \"bogus\"; accepted: {}", accepted(def).join(", ")),
+            outcome(&p, tool, json!({"bogus": 1})),
         );
     }
 }
@@ -70,28 +79,37 @@ fn arguments_name_the_field() {
         ("claw_gpu_inventory", "availableOnly \"yes\"", json!({"availableOnly": "yes"}), "claw_gpu_inventory: availableOnly must be true or false, got a string"),
         ("claw_gpu_inventory", "nodeId naming no node", json!({"nodeId": "gpu-99"}), "claw_gpu_inventory: nodeId \"gpu-99\" names no connected clawnode; connected: gpu-01, gpu-02"),
         ("claw_gpu_inventory", "model 129 characters", json!({"model": "a".repeat(129)}), "claw_gpu_inventory: model must be a non-empty string of at most 128 characters"),
-        ("claw_workloads", "state \"zombie\"", json!({"state": "zombie"}), "claw_workloads: state must be one of running, exited, created, restarting, paused, dead, unknown, got \"zombie\""),
-        ("claw_workloads", "name with NUL", json!({"name": "a\u{0}b"}), "claw_workloads: name must be a non-empty string of at most 128 characters"),
+        ("claw_workloads", "state \"zombie\"", json!({"state": "zombie"}), "claw_workloads: state must be one of \"running\", \"exited\", \"created\", \"restarting\", \"paused\", \"removing\", \"dead\", \"unknown\", got \"zombie\""),
+        ("claw_workloads", "name with NUL", json!({"name": "a\u{0}b"}), "claw_workloads: name must not contain a NUL character"),
         ("claw_deploy", "image missing", json!({}), "claw_deploy: image is required"),
+        ("claw_deploy", "image null (same as missing)", json!({"image": null}), "claw_deploy: image is required"),
         ("claw_deploy", "image uppercase", json!({"image": "PyTorch"}), "claw_deploy: image \"PyTorch\" is not a valid image reference: path components are lowercase letters, digits and '.', '_', '-' inside"),
         ("claw_deploy", "gpus -1", json!({"image": "ubuntu", "gpus": -1}), "claw_deploy: gpus must be a whole number from 0 to 16, got -1"),
         ("claw_deploy", "gpus 17", json!({"image": "ubuntu", "gpus": 17}), "claw_deploy: gpus must be a whole number from 0 to 16, got 17"),
         ("claw_deploy", "gpus 1.5", json!({"image": "ubuntu", "gpus": 1.5}), "claw_deploy: gpus must be a whole number from 0 to 16, got 1.5"),
         ("claw_deploy", "gpus \"2\"", json!({"image": "ubuntu", "gpus": "2"}), "claw_deploy: gpus must be a whole number from 0 to 16, got \"2\""),
-        ("claw_deploy", "memory \"8gb\"", json!({"image": "ubuntu", "memory": "8gb"}), "claw_deploy: memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8gb\""),
-        ("claw_deploy", "memory \"0g\"", json!({"image": "ubuntu", "memory": "0g"}), "claw_deploy: memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"0g\""),
-        ("claw_deploy", "memory \"1k\" (below Docker's 6m)", json!({"image": "ubuntu", "memory": "1k"}), "claw_deploy: memory \"1k\" is below Docker's minimum of 6m"),
-        ("claw_deploy", "memory \"99999999g\"", json!({"image": "ubuntu", "memory": "99999999g"}), "claw_deploy: memory \"99999999g\" is larger than 64 TB"),
-        ("claw_deploy", "memory ending in a multi-byte character \"8é\"", json!({"image": "ubuntu", "memory": "8é"}), "claw_deploy: memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8é\""),
-        ("claw_deploy", "shmSize \"ü\"", json!({"image": "ubuntu", "shmSize": "ü"}), "claw_deploy: shmSize must be a size like \"8g\", \"512m\" or \"1024k\", got \"ü\""),
-        ("claw_deploy", "cpu 0", json!({"image": "ubuntu", "cpu": 0}), "claw_deploy: cpu must be a number above 0 and at most 1024, got 0"),
-        ("claw_deploy", "env key starting with a digit", json!({"image": "ubuntu", "env": {"1X": "a"}}), "claw_deploy: env key \"1X\" must be letters, digits and '_', not starting with a digit"),
+        ("claw_deploy", "memory \"8x\"", json!({"image": "ubuntu", "memory": "8x"}), "claw_deploy: memory \"8x\" is not a size Docker reads (unknown unit \"x\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "memory \"1k\" (below Docker's 6m)", json!({"image": "ubuntu", "memory": "1k"}), "claw_deploy: memory \"1k\" is below Docker's minimum of 6m (0 means no limit)"),
+        ("claw_deploy", "memory \"9999999999p\" (above Docker's int64 bytes)", json!({"image": "ubuntu", "memory": "9999999999p"}), "claw_deploy: memory \"9999999999p\" is larger than Docker accepts (8 EiB)"),
+        ("claw_deploy", "memory ending in a multi-byte character \"8é\"", json!({"image": "ubuntu", "memory": "8é"}), "claw_deploy: memory \"8é\" is not a size Docker reads (unknown unit \"é\"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "shmSize \"ü\"", json!({"image": "ubuntu", "shmSize": "ü"}), "claw_deploy: shmSize \"ü\" is not a size Docker reads (no number): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""),
+        ("claw_deploy", "cpu 0", json!({"image": "ubuntu", "cpu": 0}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0"),
+        ("claw_deploy", "cpu 0.001 (below Docker's smallest --cpus)", json!({"image": "ubuntu", "cpu": 0.001}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 0.001"),
+        ("claw_deploy", "cpu 2000", json!({"image": "ubuntu", "cpu": 2000}), "claw_deploy: cpu must be a number from 0.01 to 1024, got 2000"),
+        ("claw_deploy", "env name empty", json!({"image": "ubuntu", "env": {"": "a"}}), "claw_deploy: env name \"\" must be non-empty and hold no '=' (Docker's rule)"),
+        ("claw_deploy", "env name holding '='", json!({"image": "ubuntu", "env": {"A=B": "a"}}), "claw_deploy: env name \"A=B\" must be non-empty and hold no '=' (Docker's rule)"),
         ("claw_deploy", "env value an object", json!({"image": "ubuntu", "env": {"A": {}}}), "claw_deploy: env A must be a string, number or boolean, got an object"),
-        ("claw_deploy", "env a string", json!({"image": "ubuntu", "env": "A=1"}), "claw_deploy: env must be an object like {\"EPOCHS\": \"3\"}, got a string"),
+        ("claw_deploy", "env value over 32 KB", json!({"image": "ubuntu", "env": {"A": "x".repeat(33 * 1024)}}), "claw_deploy: env A: the value must be at most 32 KB, without NUL"),
+        ("claw_deploy", "env a string", json!({"image": "ubuntu", "env": "A=1"}), "claw_deploy: env must be an object like {\"EPOCHS\": \"3\"} or an array like [\"EPOCHS=3\"], got a string"),
+        ("claw_deploy", "env item without '='", json!({"image": "ubuntu", "env": ["HF_TOKEN"]}), "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as \"HF_TOKEN=<value>\""),
+        ("claw_deploy", "env item a number", json!({"image": "ubuntu", "env": [5]}), "claw_deploy: env items must be \"KEY=VALUE\" strings, got a number"),
         ("claw_deploy", "command empty", json!({"image": "ubuntu", "command": []}), "claw_deploy: command must hold at least one string; omit it to use the image's default"),
-        ("claw_deploy", "command a string", json!({"image": "ubuntu", "command": "python x.py"}), "claw_deploy: command must be an array of strings, e.g. [\"python x.py\"], got a string"),
+        ("claw_deploy", "command a string", json!({"image": "ubuntu", "command": "python x.py"}), "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"python\",\"x.py\"], got a string"),
+        ("claw_deploy", "command a string with shell syntax", json!({"image": "ubuntu", "command": "python x.py > log.txt"}), "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"sh\",\"-c\",\"python x.py > log.txt\"], got a string"),
+        ("claw_deploy", "command JSON text of an array", json!({"image": "ubuntu", "command": "[\"python\", \"x.py\"]"}), "claw_deploy: command must be an array of strings, not JSON text: pass the array itself, [\"python\",\"x.py\"]"),
         ("claw_deploy", "command item a number", json!({"image": "ubuntu", "command": ["a", 1]}), "claw_deploy: command[1] must be a string, got a number"),
-        ("claw_deploy", "strategy \"random\"", json!({"image": "ubuntu", "strategy": "random"}), "claw_deploy: strategy must be \"binpack\" or \"spread\", got \"random\""),
+        ("claw_deploy", "volumes a string", json!({"image": "ubuntu", "volumes": "/data:/data"}), "claw_deploy: volumes must be an array of strings, e.g. [\"/data:/data\"], got a string"),
+        ("claw_deploy", "strategy \"random\"", json!({"image": "ubuntu", "strategy": "random"}), "claw_deploy: strategy must be one of \"binpack\", \"spread\", got \"random\""),
         ("claw_deploy", "preferNode naming no node", json!({"image": "ubuntu", "preferNode": "x"}), "claw_deploy: preferNode \"x\" names no connected clawnode; connected: gpu-01, gpu-02"),
         ("claw_deploy", "minVramMb 0", json!({"image": "ubuntu", "minVramMb": 0}), "claw_deploy: minVramMb must be a whole number from 1 to 10000000, got 0"),
         ("claw_multi_invoke", "command missing", json!({}), "claw_multi_invoke: command is required"),
@@ -100,14 +118,15 @@ fn arguments_name_the_field() {
         ("claw_multi_invoke", "command \"node.\"", json!({"command": "node."}), "claw_multi_invoke: command \"node.\" is not a clawnode command name (like gpu.metrics)"),
         ("claw_multi_invoke", "params an array", json!({"command": "node.health", "params": []}), "claw_multi_invoke: params must be a JSON object such as {}, got an array"),
         ("claw_multi_invoke", "params a JSON string", json!({"command": "node.health", "params": "{}"}), "claw_multi_invoke: params must be a JSON object such as {}, got a string"),
-        ("claw_multi_invoke", "params null", json!({"command": "node.health", "params": null}), "claw_multi_invoke: params must be a JSON object such as {}, got null"),
+        ("claw_multi_invoke", "params null (same as omitted: {})", json!({"command": "node.health", "params": null}), "accepted: node.health on 2 node(s): 2 ok, 0 failed."),
         ("claw_multi_invoke", "params over 64 KB", json!({"command": "node.health", "params": {"a": "x".repeat(70_000)}}), "claw_multi_invoke: params must be at most 64 KB of JSON"),
         ("claw_multi_invoke", "nodes a string", json!({"command": "node.health", "nodes": "gpu-01"}), "claw_multi_invoke: nodes must be an array of strings, e.g. [\"gpu-01\"], got a string"),
         ("claw_multi_invoke", "nodes naming no node", json!({"command": "node.health", "nodes": ["gpu-01", "ghost"]}), "claw_multi_invoke: nodes \"ghost\" names no connected clawnode; connected: gpu-01, gpu-02"),
+        ("claw_multi_invoke", "a well-formed command no node declares", json!({"command": "volume.list"}), "[UNAVAILABLE] claw_multi_invoke: no usable clawnode declares volume.list"),
         ("claw_multi_invoke", "timeoutMs 50", json!({"command": "node.health", "timeoutMs": 50}), "claw_multi_invoke: timeoutMs must be a whole number from 100 to 600000, got 50"),
     ];
     for (tool, case, a, want) in cases {
-        rec.check(area, &format!("{tool}: {case}"), want.to_owned(), err(&p, tool, a));
+        rec.check(area, &format!("{tool}: {case}"), want.to_owned(), outcome(&p, tool, a));
     }
 }
 
@@ -126,11 +145,13 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(json!("--privileged")),
         Just(json!("8g --privileged")),
         Just(json!("/:/host")),
+        Just(json!("16Gi")),
+        Just(json!("discovery.type=single-node")),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-            prop::collection::btree_map("[a-zA-Z]{1,6}", inner, 0..4)
+            prop::collection::btree_map("[a-zA-Z.]{1,6}", inner, 0..4)
                 .prop_map(|m| Value::Object(m.into_iter().collect()))
         ]
     })
@@ -140,10 +161,11 @@ fn any_json() -> impl Strategy<Value = Value> {
 fn any_value_for_any_argument_gives_a_result_or_an_error_naming_the_field() {
     let rec = Recorder::new("args-fuzz");
     let p = Plugin::new(Config::default());
-    let strategy = (0..TOOL_NAMES.len(), any::<prop::sample::Index>(), any_json());
+    let strategy = (0..TOOLS.len(), any::<prop::sample::Index>(), any_json());
     let out = runner(600).run(&strategy, |(t, k, v)| {
-        let tool = TOOL_NAMES[t];
-        let keys = accepted(tool);
+        let def = TOOLS[t];
+        let tool = def.name;
+        let keys = accepted(def);
         let key = keys[k.index(keys.len())];
         let mut a = serde_json::Map::new();
         if tool == "claw_deploy" && key != "image" {
@@ -156,13 +178,19 @@ fn any_value_for_any_argument_gives_a_result_or_an_error_naming_the_field() {
         if tool == "claw_deploy" {
             a.insert("dryRun".into(), json!(true));
         }
-        match block_on(tools::call(&p, &host(), tool, &Value::Object(a))) {
+        let h = host();
+        match h.run(tools::call(&p, &h, tool, &Value::Object(a))) {
             Ok(_) => Ok(()),
             Err(e) => {
-                let named = e.contains(key.trim_end_matches('s'))
-                    || e.contains("no node can host")
-                    || e.contains("no connected clawnode declares");
-                prop_assert!(e.starts_with(&format!("{tool}: ")) && named, "{tool} {key}={v}: {e}");
+                let text = e.to_string();
+                let unavailable = text.contains("no usable clawnode declares");
+                let named = text.contains(key.trim_end_matches('s')) || unavailable;
+                let code = if unavailable { "UNAVAILABLE" } else { "INVALID_REQUEST" };
+                prop_assert!(
+                    text.starts_with(&format!("{tool}: ")) && named && e.code() == code,
+                    "{tool} {key}={v}: [{}] {text}",
+                    e.code()
+                );
                 Ok(())
             }
         }
@@ -171,8 +199,66 @@ fn any_value_for_any_argument_gives_a_result_or_an_error_naming_the_field() {
         Ok(()) => "holds for 600 generated cases".to_owned(),
         Err(e) => format!("fails: {e}"),
     };
-    rec.check("tool arguments", "any JSON value (nested, huge, flag-like) for any argument of any tool → a result, or an error starting with the tool and naming the argument; never a panic",
+    rec.check("tool arguments", "any JSON value (nested, huge, flag-like) for any argument of any tool → a result, or an error starting with the tool and naming the argument (code INVALID_REQUEST); never a panic",
         "holds for 600 generated cases".to_owned(), observed);
+}
+
+fn dry_run(p: &Plugin, a: Value) -> Value {
+    let h = host();
+    let mut a = a;
+    a["dryRun"] = json!(true);
+    match h.run(deploy::run(p, &h, &a)) {
+        Ok(r) => r.details.run_params,
+        Err(e) => json!(e.to_string()),
+    }
+}
+
+/// What claw_deploy passes on as Docker reads it (recorded with the flag cases).
+fn deploy_passes_on_what_docker_accepts(rec: &Recorder) {
+    let p = plugin();
+    let area = "security: claw_deploy";
+    let cases: Vec<(&str, Value, Value)> = vec![
+        ("memory \"8GB\" (Docker reads 8 GiB), sent as 8g", json!({"memory": "8GB"}), json!({"memory": "8g"})),
+        ("memory \"8gb\", sent as 8g", json!({"memory": "8gb"}), json!({"memory": "8g"})),
+        ("memory \".5g\", sent as 512m", json!({"memory": ".5g"}), json!({"memory": "512m"})),
+        ("memory \"0\" (Docker: no limit), sent as 0", json!({"memory": "0"}), json!({"memory": "0"})),
+        ("memory \"16GiB\", sent as 16g", json!({"memory": "16GiB"}), json!({"memory": "16g"})),
+        ("memory \"1.5g\", sent as 1536m", json!({"memory": "1.5g"}), json!({"memory": "1536m"})),
+        ("memory \"512 MB\" (one space), sent as 512m", json!({"memory": "512 MB"}), json!({"memory": "512m"})),
+        ("memory \"6m\" (Docker's minimum)", json!({"memory": "6m"}), json!({"memory": "6m"})),
+        ("memory \"8589934592\" (bytes), sent as 8g", json!({"memory": "8589934592"}), json!({"memory": "8g"})),
+        (
+            "memory \"99999999g\" (no node has it: placement's business, not the argument's)",
+            json!({"memory": "99999999g"}),
+            json!({"memory": "99999999g"}),
+        ),
+        ("shmSize \"1.5G\", sent as 1536m", json!({"shmSize": "1.5G"}), json!({"shmSize": "1536m"})),
+        ("shmSize \"64k\"", json!({"shmSize": "64k"}), json!({"shmSize": "64k"})),
+        ("cpu 0.01 (Docker's smallest --cpus)", json!({"cpu": 0.01}), json!({"cpu": 0.01})),
+        (
+            "env name with dots (discovery.type)",
+            json!({"env": {"discovery.type": "single-node"}}),
+            json!({"env": ["discovery.type=single-node"]}),
+        ),
+        ("env name starting with a digit", json!({"env": {"1X": "a"}}), json!({"env": ["1X=a"]})),
+        ("env name with a space", json!({"env": {"A B": "1"}}), json!({"env": ["A B=1"]})),
+        ("env as an array with '=' in the value", json!({"env": ["A=b=c"]}), json!({"env": ["A=b=c"]})),
+        ("env number and boolean values", json!({"env": {"N": 3, "B": true}}), json!({"env": ["B=true", "N=3"]})),
+        ("name of two characters", json!({"name": "ab"}), json!({"name": "ab"})),
+        ("name with '_', '.' and '-'", json!({"name": "a_b.c-1"}), json!({"name": "a_b.c-1"})),
+        ("named volume", json!({"volumes": ["models:/models:ro"]}), json!({"volumes": ["models:/models:ro"]})),
+    ];
+    for (case, extra, want) in cases {
+        let mut a = json!({"image": "ubuntu", "gpus": 0});
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        let mut expected = json!({"image": "ubuntu"});
+        for (k, v) in want.as_object().unwrap() {
+            expected[k] = v.clone();
+        }
+        rec.check(area, &format!("accepted: {case}"), expected, dry_run(&p, a));
+    }
 }
 
 #[test]
@@ -185,91 +271,88 @@ fn deploy_cannot_smuggle_docker_flags() {
         a[k] = v;
         a
     };
-    let refused: Vec<(&str, Value, &str)> = vec![
-        ("image", json!("--privileged"), "image \"--privileged\" is not a valid image reference: it starts with '-'"),
-        (
-            "image",
-            json!("ubuntu --privileged"),
-            "image \"ubuntu --privileged\" is not a valid image reference: it contains white space",
-        ),
-        (
-            "image",
-            json!("ubuntu\n--privileged"),
-            "image \"ubuntu\\n--privileged\" is not a valid image reference: it contains white space",
-        ),
-        (
-            "name",
-            json!("--privileged"),
-            "name \"--privileged\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
-        ),
-        (
-            "name",
-            json!("x --network=host"),
-            "name \"x --network=host\" must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
-        ),
-        (
-            "memory",
-            json!("8g --privileged"),
-            "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"8g --privileged\"",
-        ),
-        (
-            "memory",
-            json!("--privileged"),
-            "memory must be a size like \"8g\", \"512m\" or \"1024k\", got \"--privileged\"",
-        ),
-        (
-            "shmSize",
-            json!("1g --cap-add=ALL"),
-            "shmSize must be a size like \"8g\", \"512m\" or \"1024k\", got \"1g --cap-add=ALL\"",
-        ),
-        ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:ro"),
-        (
-            "volumes",
-            json!(["/:/host"]),
-            "volume \"/:/host\" would give the container the host's root or its container engine",
-        ),
-        (
-            "volumes",
-            json!(["//:/host"]),
-            "volume \"//:/host\" would give the container the host's root or its container engine",
-        ),
-        (
-            "volumes",
-            json!(["/./:/host:ro"]),
-            "volume \"/./:/host:ro\" would give the container the host's root or its container engine",
-        ),
-        (
-            "volumes",
-            json!(["/var/run/docker.sock:/s"]),
-            "volume \"/var/run/docker.sock:/s\" would give the container the host's root or its container engine",
-        ),
-        (
-            "volumes",
-            json!(["/data:/data --privileged"]),
-            "volume \"/data:/data --privileged\" must not contain white space",
-        ),
-        (
-            "volumes",
-            json!(["/data:/data:ro,--privileged"]),
-            "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z",
-        ),
-        (
-            "volumes",
-            json!(["/a/../etc:/x"]),
-            "volume \"/a/../etc:/x\" must name an absolute host path or a volume name as its source",
-        ),
-        ("env", json!({"A B": "1"}), "env key \"A B\" must be letters, digits and '_', not starting with a digit"),
-        ("env", json!(["--privileged"]), "env item \"--privileged\" must be KEY=VALUE"),
-        ("env", json!(["-e=1"]), "env key \"-e\" must be letters, digits and '_', not starting with a digit"),
+    let name_rule = "is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)";
+    let size = |key: &str, val: &str, why: &str| {
+        format!("{key} {val:?} is not a size Docker reads ({why}): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\"")
+    };
+    let refused: Vec<(&str, Value, String)> = vec![
+        ("image", json!("--privileged"), "image \"--privileged\" is not a valid image reference: it starts with '-'".into()),
+        ("image", json!("ubuntu --privileged"), "image \"ubuntu --privileged\" is not a valid image reference: it contains white space".into()),
+        ("image", json!("ubuntu\n--privileged"), "image \"ubuntu\\n--privileged\" is not a valid image reference: it contains white space".into()),
+        ("name", json!("--privileged"), format!("name \"--privileged\" {name_rule}")),
+        ("name", json!("x --network=host"), format!("name \"x --network=host\" {name_rule}")),
+        ("name", json!("a"), format!("name \"a\" {name_rule}")),
+        ("memory", json!("8g --privileged"), size("memory", "8g --privileged", "the number is not a plain decimal")),
+        ("memory", json!("--privileged"), size("memory", "--privileged", "no number")),
+        ("shmSize", json!("1g --cap-add=ALL"), size("shmSize", "1g --cap-add=ALL", "the number is not a plain decimal")),
+        ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:ro".into()),
+        ("volumes", json!(["/:/host"]), "volume \"/:/host\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["//:/host"]), "volume \"//:/host\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/./:/host:ro"]), "volume \"/./:/host:ro\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/var/run/docker.sock:/s"]), "volume \"/var/run/docker.sock:/s\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/var/run:/r"]), "volume \"/var/run:/r\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/var/lib/docker:/d"]), "volume \"/var/lib/docker:/d\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/data:/data --privileged"]), "volume \"/data:/data --privileged\" must not contain white space".into()),
+        ("volumes", json!(["/data:/data:ro,--privileged"]), "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z".into()),
+        ("volumes", json!(["/a/../etc:/x"]), "volume \"/a/../etc:/x\" must name an absolute host path or a volume name as its source".into()),
+        ("volumes", json!(["/data:relative"]), "volume \"/data:relative\" must name an absolute container path".into()),
+        ("env", json!(["--privileged"]), "env item \"--privileged\" has no '=': Docker would copy --privileged's value from the node agent's own environment; write it as \"--privileged=<value>\"".into()),
     ];
     for (k, v, want) in refused {
-        rec.check(area, &format!("{k} = {v}"), format!("claw_deploy: {want}"), err(&p, "claw_deploy", base(k, v)));
+        rec.check(area, &format!("{k} = {v}"), format!("claw_deploy: {want}"), outcome(&p, "claw_deploy", base(k, v)));
     }
-    // What is accepted goes to the node as data, each value in its own field (never joined into a command line).
-    let a = json!({"image": "ubuntu", "dryRun": true, "command": ["--privileged"], "env": {"A": "x --privileged"}, "gpus": 0});
-    let d = block_on(tools::call(&p, &host(), "claw_deploy", &a)).unwrap().details();
-    rec.check(area, "command [\"--privileged\"] and env value with a flag: passed as the container's argv / one env string, not docker flags",
-        json!({"image": "ubuntu", "command": ["--privileged"], "env": ["A=x --privileged"]}), d["runParams"].clone());
+    // What is accepted goes to the node as data, each value in its own field (never joined into
+    // a command line): clawnode passes each env entry as the value of its own `-e`, so a name
+    // that looks like a flag stays a name.
+    let a = json!({"image": "ubuntu", "command": ["--privileged"], "env": {"A": "x --privileged", "--privileged": "1"}, "gpus": 0});
+    rec.check(area, "command [\"--privileged\"] and env entries holding flags: passed as the container's argv / one env string each, not docker flags",
+        json!({"image": "ubuntu", "command": ["--privileged"], "env": ["--privileged=1", "A=x --privileged"]}), dry_run(&p, a));
+    rec.check(
+        area,
+        "env [\"-e=1\"]: the name \"-e\" is Docker's to accept, passed as one env string",
+        json!({"image": "ubuntu", "env": ["-e=1"]}),
+        dry_run(&p, json!({"image": "ubuntu", "gpus": 0, "env": ["-e=1"]})),
+    );
+    deploy_passes_on_what_docker_accepts(&rec);
+}
+
+/// Sizes are read as Docker reads them (recorded with the argument fuzz).
+fn sizes_are_read_as_docker_reads_them(rec: &Recorder) {
+    let unit = prop_oneof![Just(""), Just("k"), Just("m"), Just("g"), Just("t"), Just("p")];
+    let tail = prop_oneof![Just(""), Just("b"), Just("ib")];
+    let strategy = (1u64..1_000_000, prop::option::of(0u32..1000), any::<bool>(), unit, tail, any::<bool>());
+    let out = runner(500).run(&strategy, |(whole, frac, space, unit, tail, upper)| {
+        let number = frac.map_or(whole.to_string(), |f| format!("{whole}.{f}"));
+        let suffix = if unit.is_empty() {
+            if tail == "ib" {
+                ""
+            } else {
+                tail
+            }
+        } else {
+            tail
+        };
+        let sfx = format!("{unit}{suffix}");
+        let sfx = if upper { sfx.to_uppercase() } else { sfx };
+        let s = format!("{number}{}{sfx}", if space && !sfx.is_empty() { " " } else { "" });
+        let power = ["", "k", "m", "g", "t", "p"].iter().position(|u| *u == unit).unwrap() as i32;
+        let bytes = (number.parse::<f64>().unwrap() * 1024f64.powi(power)).floor();
+        match runargs::size("memory", &s) {
+            Ok((b, plain)) => {
+                prop_assert!(b == bytes && bytes <= 9.2e18, "{s:?} read as {b} bytes, Docker reads {bytes}");
+                let again = runargs::size("memory", &plain).map(|r| r.0);
+                prop_assert!(again == Ok(bytes), "{s:?} sent as {plain:?}, which reads as {again:?}");
+            }
+            Err(e) => prop_assert!(bytes > 9.2e18, "{s:?} ({bytes} bytes) refused: {e}"),
+        }
+        Ok(())
+    });
+    rec.check(
+        "tool arguments",
+        "any size in Docker's grammar (number with optional decimals, optional space, k/m/g/t/p in any case, optional b or ib) reads as the bytes Docker reads, and the plain form sent to the node reads back the same",
+        "holds for 500 generated cases".to_owned(),
+        out.map(|()| "holds for 500 generated cases".to_owned()).unwrap_or_else(|e| format!("fails: {e}")),
+    );
 }
 
 #[test]
@@ -290,72 +373,53 @@ fn multi_invoke_refuses_sensitive_commands_and_hides_secrets() {
     ] {
         rec.check(area, &format!("{c} refused by default, saying how to allow it"),
             format!("claw_multi_invoke: {c} is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"{c}\" to plugins.entries.clawbernetes.config.multiInvoke.allow"),
-            err(&p, "claw_multi_invoke", json!({"command": c})));
+            outcome(&p, "claw_multi_invoke", json!({"command": c})));
     }
     let allowed =
         Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get", "auth.create_key"]}}"#).unwrap());
     let h = host();
-    let d = block_on(tools::call(
-        &allowed,
-        &h,
-        "claw_multi_invoke",
-        &json!({"command": "secret.get", "params": {"name": "db-creds"}}),
-    ))
-    .unwrap();
+    let run = |p: &Plugin, a: Value| {
+        let out = h.run(multi_invoke::run(p, &h, &a)).unwrap();
+        let all = format!("{}{}", out.text, serde_json::to_string(&out.details).unwrap());
+        (out.details.results[0].payload.clone().unwrap(), all)
+    };
+    let (payload, all) = run(&allowed, json!({"command": "secret.get", "params": {"name": "db-creds"}}));
     rec.check(
         area,
         "secret.get allowed: values redacted in details and text",
         (json!({"password": REDACTED, "username": REDACTED}), false),
-        (
-            d.details()["results"][0]["payload"]["data"].clone(),
-            d.text.contains("s3cret") || d.details().to_string().contains("s3cret"),
-        ),
+        (payload["data"].clone(), all.contains("s3cret")),
     );
-    let d = block_on(tools::call(
-        &allowed,
-        &h,
-        "claw_multi_invoke",
-        &json!({"command": "auth.create_key", "params": {"name": "ci"}}),
-    ))
-    .unwrap();
+    let (payload, all) = run(&allowed, json!({"command": "auth.create_key", "params": {"name": "ci"}}));
     let secret = fixture("auth.create_key")["secret"].as_str().unwrap().to_owned();
     rec.check(
         area,
         "auth.create_key allowed: the key's secret redacted in details and text",
         (json!(REDACTED), false),
-        (
-            d.details()["results"][0]["payload"]["secret"].clone(),
-            d.text.contains(&secret) || d.details().to_string().contains(&secret),
-        ),
+        (payload["secret"].clone(), all.contains(&secret)),
     );
     let reveal =
         Plugin::new(Config::from_json(r#"{"multiInvoke": {"allow": ["secret.get"], "revealSecrets": true}}"#).unwrap());
-    let d = block_on(tools::call(
-        &reveal,
-        &h,
-        "claw_multi_invoke",
-        &json!({"command": "secret.get", "params": {"name": "db-creds"}}),
-    ))
-    .unwrap();
+    let (payload, _) = run(&reveal, json!({"command": "secret.get", "params": {"name": "db-creds"}}));
     rec.check(
         area,
         "secret.get with revealSecrets: true shows the value",
         json!("s3cret!@#"),
-        d.details()["results"][0]["payload"]["data"]["password"].clone(),
+        payload["data"]["password"].clone(),
     );
     let ro = Plugin::new(Config::from_json(r#"{"readOnly": true, "multiInvoke": {"allow": ["system.run"]}}"#).unwrap());
     rec.check(
         area,
         "readOnly refuses an allowed sensitive command",
         "claw_multi_invoke: system.run changes state and the plugin is read-only (readOnly: true)".to_owned(),
-        err(&ro, "claw_multi_invoke", json!({"command": "system.run"})),
+        outcome(&ro, "claw_multi_invoke", json!({"command": "system.run"})),
     );
     let deny = Plugin::new(Config::from_json(r#"{"multiInvoke": {"deny": ["node.health"]}}"#).unwrap());
     rec.check(
         area,
         "deny list wins over a read command",
         "claw_multi_invoke: node.health is denied by the operator (multiInvoke.deny)".to_owned(),
-        err(&deny, "claw_multi_invoke", json!({"command": "node.health"})),
+        outcome(&deny, "claw_multi_invoke", json!({"command": "node.health"})),
     );
     // A credential nested deeper than the scrubber walks must not come out in clear.
     let mut deep = json!({"password": "hunter2"});
@@ -395,11 +459,16 @@ fn config_out_of_range_is_refused_with_the_key() {
         (r#"{"invokeTimeoutMs": 600001}"#, "invalid clawbernetes config: invokeTimeoutMs must be between 100 and 600000, got 600001"),
         (r#"{"maxConcurrency": 0}"#, "invalid clawbernetes config: maxConcurrency must be between 1 and 100000, got 0"),
         (r#"{"factsTtlMs": 86400001}"#, "invalid clawbernetes config: factsTtlMs must be between 0 and 86400000, got 86400001"),
-        (r#"{"thresholds": {"diskCritPercent": 101}}"#, "invalid clawbernetes config: thresholds.disk critical must be between 0 and 100, got 101"),
-        (r#"{"thresholds": {"gpuTempWarnC": -5}}"#, "invalid clawbernetes config: thresholds.gpuTemp warning must be between 0 and 150, got -5"),
+        (r#"{"thresholds": {"diskCritPercent": 101}}"#, "invalid clawbernetes config: thresholds.diskCritPercent must be between 0 and 100, got 101"),
+        (r#"{"thresholds": {"diskWarnPercent": 99}}"#, "invalid clawbernetes config: thresholds.diskWarnPercent (99) is above thresholds.diskCritPercent (95): the warning level must not exceed the critical one"),
+        (r#"{"thresholds": {"gpuTempWarnC": -5}}"#, "invalid clawbernetes config: thresholds.gpuTempWarnC must be between 0 and 150, got -5"),
         (r#"{"thresholds": {"failuresToOffline": -1}}"#, "invalid clawbernetes config: thresholds.failuresToOffline: invalid value: integer `-1`, expected u32"),
-        (r#"{"thresholds": {"failuresToUnhealthy": 0}}"#, "invalid clawbernetes config: thresholds: need 1 <= failuresToUnhealthy (0) <= failuresToOffline (5)"),
-        (r#"{"thresholds": {"failuresToUnhealthy": 6}}"#, "invalid clawbernetes config: thresholds: need 1 <= failuresToUnhealthy (6) <= failuresToOffline (5)"),
+        (r#"{"thresholds": {"failuresToOffline": 0}}"#, "invalid clawbernetes config: thresholds.failuresToOffline must be between 1 and 1000, got 0"),
+        (r#"{"thresholds": {"failuresToUnhealthy": 2}}"#, "invalid clawbernetes config: thresholds.failuresToUnhealthy: unknown field `failuresToUnhealthy`, expected one of `diskWarnPercent`, `diskCritPercent`, `memoryWarnPercent`, `memoryCritPercent`, `gpuTempWarnC`, `gpuTempCritC`, `loadPerCpuWarn`, `loadPerCpuCrit`, `failuresToOffline`"),
+        (r#"{"alerts": {"minSeverity": "loud"}}"#, "invalid clawbernetes config: alerts.minSeverity: unknown variant `loud`, expected one of `degraded`, `unhealthy`, `offline`"),
+        (r#"{"alerts": {"cooldownMs": 86400001}}"#, "invalid clawbernetes config: alerts.cooldownMs must be between 0 and 86400000, got 86400001"),
+        (r#"{"deploy": {"confirmMs": 600001}}"#, "invalid clawbernetes config: deploy.confirmMs must be between 0 and 600000, got 600001"),
+        (r#"{"nodePolicy": "yes"}"#, "invalid clawbernetes config: nodePolicy: invalid type: string \"yes\", expected a boolean"),
         (r#"{"multiInvoke": {"allow": "system.run"}}"#, "invalid clawbernetes config: multiInvoke.allow: invalid type: string \"system.run\", expected a sequence"),
         (r#"{"readOnly": "yes"}"#, "invalid clawbernetes config: readOnly: invalid type: string \"yes\", expected a boolean"),
         (r#"{"gatewayUrl": "ftp://gw:21"}"#, "invalid clawbernetes config: gatewayUrl must be an http:// or https:// URL, got \"ftp://gw:21\""),
@@ -434,19 +503,22 @@ fn config_out_of_range_is_refused_with_the_key() {
 }
 
 #[test]
-fn memory_sizes_never_panic() {
+fn argument_checks_never_panic() {
     let rec = Recorder::new("args-memory-fuzz");
     let out = runner(500).run(&"\\PC{0,12}", |s| {
-        let _ = args::memory_mb("memory", &s);
-        let _ = args::image(&s);
-        let _ = args::volume(&s);
-        let _ = args::container_name(&s);
+        let _ = runargs::size("memory", &s);
+        let _ = runargs::image(&s);
+        let _ = runargs::volume(&s);
+        let _ = runargs::container_name(&s);
+        let _ = runargs::env(&json!([s.clone()]));
+        let _ = runargs::env(&json!({s.clone(): s}));
         Ok(())
     });
     rec.check(
         "tool arguments",
-        "any short string as a memory size, image, volume or name: never a panic",
+        "any short string as a size, image, volume, container name or env entry: never a panic",
         "holds for 500 generated cases".to_owned(),
         out.map(|()| "holds for 500 generated cases".to_owned()).unwrap_or_else(|e| format!("fails: {e}")),
     );
+    sizes_are_read_as_docker_reads_them(&rec);
 }

@@ -1,9 +1,9 @@
-//! `claw_gpu_inventory`: one entry per GPU, with availability inferred from its numbers.
+//! `claw_gpu_inventory`: one entry per GPU, grouped by node, with its state from the one
+//! assessment (free, busy, held by a container the plugin started, or unknown).
 
-use super::probe::Report;
-use super::status::{free_flags, is_free};
-use super::FailedNode;
-use crate::ledger::Ledger;
+use super::{Checked, FailedNode, FanoutStats};
+use crate::assess::GpuState;
+use crate::holds::HeldBy;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -11,30 +11,44 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GpuEntry {
-    /// Node id.
-    pub node_id: String,
-    /// Display name of the node.
-    pub node_name: String,
     /// Device index on the node.
     pub index: u32,
-    /// Stable device id.
+    /// Stable device id (`GPU-…`).
     pub uuid: String,
     /// Model name.
     pub model: String,
-    /// VRAM, MB.
+    /// VRAM, MB (`memory.total`).
     pub memory_total_mb: f64,
-    /// VRAM in use, MB.
-    pub memory_used_mb: f64,
-    /// Utilisation, percent.
-    pub utilization_percent: f64,
-    /// Temperature, °C.
-    pub temperature_c: f64,
-    /// Power draw, W (null when the driver does not say).
+    /// VRAM in use, MB (`memory.used`).
+    pub memory_used_mb: Option<f64>,
+    /// `utilization.gpu`, percent.
+    pub utilization_percent: Option<f64>,
+    /// `temperature.gpu`, °C.
+    pub temperature_c: Option<f64>,
+    /// `power.draw`, W.
     pub power_draw_w: Option<f64>,
-    /// Power limit, W.
+    /// `power.limit`, W.
     pub power_limit_w: Option<f64>,
-    /// No work seen on it and none just placed on it.
+    /// free / busy / held / unknown.
+    pub state: GpuState,
+    /// Whether a new workload may take it (state free).
     pub available: bool,
+    /// The container the plugin started that holds it.
+    pub held_by: Option<HeldBy>,
+    /// Why it is busy or unknown, for a person.
+    pub why: Option<String>,
+}
+
+/// The GPUs of one node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeGpus {
+    /// Node id.
+    pub node_id: String,
+    /// Display name.
+    pub node_name: String,
+    /// Its GPUs that passed the filters, by index.
+    pub gpus: Vec<GpuEntry>,
 }
 
 /// GPUs of one model.
@@ -53,20 +67,28 @@ pub struct ModelAvailability {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inventory {
-    /// Every GPU that passed the filters, by node then index.
-    pub gpus: Vec<GpuEntry>,
     /// GPUs listed.
     pub total: usize,
-    /// Of which available.
+    /// Of which free.
     pub available: usize,
+    /// Busy by their metrics.
+    pub busy: usize,
+    /// Held by containers the plugin started.
+    pub held: usize,
+    /// Unknown.
+    pub unknown: usize,
     /// By model.
     pub by_model: Vec<ModelAvailability>,
+    /// Nodes with at least one GPU that passed the filters, by name.
+    pub nodes: Vec<NodeGpus>,
     /// Nodes that did not answer.
     pub failed_nodes: Vec<FailedNode>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: FanoutStats,
 }
 
 /// Filters of `claw_gpu_inventory`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// Part of the model name, any case.
     pub model: Option<String>,
@@ -74,51 +96,64 @@ pub struct Filter {
     pub available_only: bool,
 }
 
-/// Builds the inventory from the reports of one fan-out.
-pub fn aggregate(reports: &[Report], filter: &Filter, ledger: &Ledger, now: f64) -> Inventory {
-    let mut inv = Inventory::default();
+/// Builds the inventory from the checked nodes of one fan-out.
+pub fn aggregate(nodes: &[Checked], filter: &Filter, fanout: FanoutStats) -> Inventory {
+    let mut inv = Inventory { fanout, ..Inventory::default() };
     let model_filter = filter.model.as_deref().map(str::to_lowercase);
     let mut models: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for r in reports {
-        let facts = match (&r.facts, &r.metrics) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                inv.failed_nodes.push(FailedNode::new(&r.node, e));
-                continue;
-            }
-            (Some(Ok(f)), _) => f,
-            (None, _) => continue,
-        };
-        let flags = free_flags(r, ledger, now);
-        for m in r.metrics().unwrap_or(&[]) {
-            let model = facts.gpu_name(m.index);
+    for Checked { report: r, verdict: v } in nodes {
+        let failure = r.fatal().or_else(|| r.metrics.as_ref().and_then(|m| m.as_ref().err()).map(String::as_str));
+        if let Some(e) = failure {
+            inv.failed_nodes.push(FailedNode::new(&r.node, e));
+        }
+        let Some(facts) = r.facts() else { continue };
+        let mut gpus = Vec::new();
+        for g in &v.gpus {
+            let model = facts.gpu_name(g.index);
             if model_filter.as_ref().is_some_and(|f| !model.to_lowercase().contains(f.as_str())) {
                 continue;
             }
-            let available = is_free(&flags, m.index);
+            let available = g.state == GpuState::Free;
             if filter.available_only && !available {
                 continue;
             }
+            let m = r.metrics().and_then(|ms| ms.iter().find(|m| m.index == g.index));
+            let read = m.filter(|m| !m.unreadable());
             let e = models.entry(model.to_owned()).or_default();
             e.0 += 1;
             e.1 += usize::from(available);
-            inv.gpus.push(GpuEntry {
-                node_id: r.node.id.clone(),
-                node_name: r.node.name.clone(),
-                index: m.index,
-                uuid: m.uuid.clone(),
+            let slot = match g.state {
+                GpuState::Free => &mut inv.available,
+                GpuState::Busy => &mut inv.busy,
+                GpuState::Held => &mut inv.held,
+                GpuState::Unknown => &mut inv.unknown,
+            };
+            *slot += 1;
+            gpus.push(GpuEntry {
+                index: g.index,
+                uuid: m
+                    .map(|m| m.uuid.as_str())
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or(facts.gpu_uuid(g.index))
+                    .to_owned(),
                 model: model.to_owned(),
-                memory_total_mb: m.memory_total_mb,
-                memory_used_mb: m.memory_used_mb,
-                utilization_percent: m.utilization_percent,
-                temperature_c: m.temperature_c,
-                power_draw_w: m.power_draw_w,
-                power_limit_w: m.power_limit_w,
+                memory_total_mb: facts.gpu_vram_mb(g.index),
+                memory_used_mb: read.map(|m| m.memory_used_mb),
+                utilization_percent: read.map(|m| m.utilization_percent),
+                temperature_c: m.map(|m| m.temperature_c),
+                power_draw_w: m.and_then(|m| m.power_draw_w),
+                power_limit_w: m.and_then(|m| m.power_limit_w),
+                state: g.state,
                 available,
+                held_by: g.held_by().cloned(),
+                why: Some(g.why.to_string()).filter(|w| !w.is_empty()),
             });
         }
+        inv.total += gpus.len();
+        if !gpus.is_empty() {
+            inv.nodes.push(NodeGpus { node_id: r.node.id.clone(), node_name: r.node.name.clone(), gpus });
+        }
     }
-    inv.total = inv.gpus.len();
-    inv.available = inv.gpus.iter().filter(|g| g.available).count();
     inv.by_model =
         models.into_iter().map(|(model, (total, available))| ModelAvailability { model, total, available }).collect();
     inv

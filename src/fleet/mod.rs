@@ -1,12 +1,22 @@
-//! Pure aggregation of what many nodes said: fleet status, GPU inventory, workloads.
+//! Pure aggregation of what many nodes said and the verdict on each: fleet status, GPU
+//! inventory, workloads.
 
 pub mod inventory;
-pub mod probe;
 pub mod status;
 pub mod workloads;
 
-use crate::host::NodeEntry;
+use crate::assess::{Assessment, Report};
+use crate::node::entry::NodeEntry;
 use serde::Serialize;
+
+/// One node's report and the verdict on it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// What the node said.
+    pub report: Report,
+    /// The one assessment of it.
+    pub verdict: Assessment,
+}
 
 /// A node that failed during a call, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,18 +37,21 @@ impl FailedNode {
     }
 }
 
-/// A node named in a result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What one fan-out saw of the bound, reported in tool `details.fanout`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NodeRef {
-    /// Node id.
-    pub node_id: String,
-    /// Display name.
-    pub node_name: String,
+pub struct FanoutStats {
+    /// The bound when the fan-out ended.
+    pub limit: usize,
+    /// Most invokes in flight at once.
+    pub peak_in_flight: usize,
+    /// Invokes sent again after the host refused them for now.
+    pub retries: u64,
+    /// Refusals for overload (the host's worker pool was full).
+    pub overloaded: u64,
 }
 
-impl From<&NodeEntry> for NodeRef {
-    fn from(n: &NodeEntry) -> Self {
-        Self { node_id: n.id.clone(), node_name: n.name.clone() }
-    }
+/// Rounds to two decimals, for numbers shown to people.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }

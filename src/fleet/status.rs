@@ -1,11 +1,9 @@
-//! `claw_fleet_status`: nodes by state, GPUs by model, memory, workloads, problems.
+//! `claw_fleet_status` and the monitor's snapshot: nodes by state, GPUs by model and state,
+//! memory, workloads, every problem and per-node detail, from the one assessment per node.
 
-use super::probe::Report;
-use super::{FailedNode, NodeRef};
-use crate::assess::{self, Condition, Kind, Problem, Severity};
-use crate::config::Thresholds;
-use crate::ledger::Ledger;
-use crate::node::workload::{classify, State};
+use super::{round2, Checked, FailedNode, FanoutStats as Stats};
+use crate::assess::{GpuState, Kind, Severity, State};
+use crate::node::workload::{self, Health};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,16 +11,37 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateCounts {
-    /// Clawnodes asked.
+    /// Clawnodes listed (connected or not).
     pub total: usize,
-    /// No threshold crossed.
+    /// See [`State::Healthy`].
     pub healthy: usize,
-    /// A warning threshold crossed.
+    /// See [`State::Degraded`].
     pub degraded: usize,
-    /// A critical threshold crossed.
+    /// See [`State::Unhealthy`].
     pub unhealthy: usize,
-    /// Did not answer.
+    /// See [`State::Unreachable`].
     pub unreachable: usize,
+    /// See [`State::Offline`].
+    pub offline: usize,
+    /// See [`State::Unusable`].
+    pub unusable: usize,
+}
+
+impl StateCounts {
+    /// Counts one node in `state` (`gone` nodes are not part of the fleet).
+    pub fn add(&mut self, state: State) {
+        let slot = match state {
+            State::Healthy => &mut self.healthy,
+            State::Degraded => &mut self.degraded,
+            State::Unhealthy => &mut self.unhealthy,
+            State::Unreachable => &mut self.unreachable,
+            State::Offline => &mut self.offline,
+            State::Unusable => &mut self.unusable,
+            State::Gone => return,
+        };
+        *slot += 1;
+        self.total += 1;
+    }
 }
 
 /// GPUs of one model.
@@ -37,39 +56,49 @@ pub struct ModelCount {
     pub free: usize,
 }
 
-/// GPUs across the fleet.
+/// GPUs across the fleet, on the nodes that answered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GpuTotals {
-    /// GPUs on reachable nodes.
+    /// GPUs.
     pub total: usize,
-    /// Free ones (no work seen on them, none just placed).
+    /// Nothing seen on them and none held.
     pub free: usize,
+    /// Their metrics show work.
+    pub busy: usize,
+    /// Held by a container the plugin started.
+    pub held: usize,
+    /// Readings missing or unreadable.
+    pub unknown: usize,
     /// By model, sorted by name.
     pub by_model: Vec<ModelCount>,
 }
 
-/// Memory across reachable nodes.
+/// Memory across the nodes that answered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryTotals {
-    /// Total MB.
+    /// Total, MB.
     pub total_mb: f64,
-    /// Available MB.
+    /// Available to new work, MB.
     pub available_mb: f64,
 }
 
-/// Containers across the fleet.
+/// Containers across the nodes that answered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadTotals {
-    /// Running containers.
-    pub running: usize,
-    /// All containers (`docker ps -a`).
+    /// Containers listed.
     pub total: usize,
+    /// Running ones.
+    pub running: usize,
+    /// Running but failing their health check.
+    pub unhealthy: usize,
+    /// In a restart loop.
+    pub restarting: usize,
 }
 
-/// A problem with the node it is on.
+/// One problem, with its node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeProblem {
@@ -85,7 +114,33 @@ pub struct NodeProblem {
     pub message: String,
 }
 
-/// One node's line in the status.
+/// A problem inside a node's detail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetailProblem {
+    /// What it is about.
+    pub kind: Kind,
+    /// How bad.
+    pub severity: Severity,
+    /// For a person.
+    pub message: String,
+}
+
+/// One GPU as the heat map shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuCell {
+    /// Device index.
+    pub index: u32,
+    /// free / busy / held / unknown.
+    pub state: GpuState,
+    /// Utilisation, percent (`None` when not read).
+    pub utilization_percent: Option<f64>,
+    /// Temperature, °C (`None` when not read).
+    pub temperature_c: Option<f64>,
+}
+
+/// One node's detail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeDetail {
@@ -93,34 +148,40 @@ pub struct NodeDetail {
     pub node_id: String,
     /// Display name.
     pub node_name: String,
-    /// `healthy`, `degraded`, `unhealthy` or `unreachable`.
-    pub state: &'static str,
-    /// Logical CPUs.
+    /// Its state.
+    pub state: State,
+    /// Why, in one line.
+    pub reason: String,
+    /// Logical CPUs (0 when not read).
     pub cpu_count: u32,
     /// Five-minute load per CPU.
     pub load_per_cpu: f64,
     /// Memory, MB.
     pub memory_total_mb: f64,
-    /// Available memory, MB.
+    /// Memory available, MB.
     pub memory_available_mb: f64,
-    /// Use of the disk work lands on, percent.
+    /// Use of the disk holding the container runtime's data, percent.
     pub disk_used_percent: f64,
     /// GPUs.
     pub gpus_total: usize,
-    /// Free GPUs.
+    /// GPUs free.
     pub gpus_free: usize,
     /// Running containers.
     pub workloads_running: usize,
-    /// `docker` / `podman`, or null.
+    /// `docker`, `podman`, another runtime, or `None`.
     pub container_runtime: Option<String>,
-    /// Problems on this node.
-    pub problems: Vec<Problem>,
+    /// Its problems, critical first.
+    pub problems: Vec<DetailProblem>,
+    /// Its GPUs.
+    pub gpus: Vec<GpuCell>,
 }
 
 /// The whole status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetStatus {
+    /// The worst problem's severity: `ok`, `warning` or `critical`.
+    pub severity: &'static str,
     /// Nodes by state.
     pub nodes: StateCounts,
     /// GPUs.
@@ -131,123 +192,102 @@ pub struct FleetStatus {
     pub workloads: WorkloadTotals,
     /// Every problem, critical first.
     pub problems: Vec<NodeProblem>,
-    /// Per node.
+    /// Per node, problems first (by state), then by name.
     pub node_details: Vec<NodeDetail>,
-    /// Nodes that did not answer, and why.
+    /// Nodes that did not answer or whose health could not be read, and why.
     pub failed_nodes: Vec<FailedNode>,
-    /// Clawnodes waiting for an operator to approve their commands.
-    pub pending_nodes: Vec<NodeRef>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: Stats,
 }
 
-/// Which leading GPUs are free: `free[i]` for index `i` (held ones count as busy).
-pub fn free_flags(report: &Report, ledger: &Ledger, now: f64) -> Vec<(u32, bool)> {
-    let held = ledger.held(&report.node.id, now);
-    let Some(metrics) = report.metrics() else { return Vec::new() };
-    metrics.iter().map(|m| (m.index, m.index >= held && m.looks_free())).collect()
-}
-
-/// Whether GPU `index` is free according to `free_flags`.
-pub fn is_free(flags: &[(u32, bool)], index: u32) -> bool {
-    flags.iter().any(|&(i, free)| i == index && free)
-}
-
-/// Aggregates the reports of one fan-out.
-pub fn aggregate(reports: &[Report], pending: Vec<NodeRef>, t: &Thresholds, ledger: &Ledger, now: f64) -> FleetStatus {
-    let mut st = FleetStatus { pending_nodes: pending, ..FleetStatus::default() };
-    let mut models: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for r in reports {
-        st.nodes.total += 1;
-        if let Some(err) = r.fatal() {
-            st.nodes.unreachable += 1;
-            st.failed_nodes.push(FailedNode::new(&r.node, err));
-            let problem = Problem { kind: Kind::Unreachable, severity: Severity::Critical, message: err.to_owned() };
-            st.problems.push(node_problem(r, &problem));
-            st.node_details.push(unreachable_detail(r, problem));
-            continue;
+/// Aggregates the checked nodes of one fan-out.
+pub fn aggregate(nodes: &[Checked], fanout: Stats) -> FleetStatus {
+    let mut st = FleetStatus { fanout, ..FleetStatus::default() };
+    let mut models: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut order: Vec<(u8, &str, &str, NodeDetail)> = Vec::with_capacity(nodes.len());
+    for Checked { report: r, verdict: v } in nodes {
+        st.nodes.add(v.state);
+        if let (Some(e), State::Unreachable | State::Unhealthy) = (r.fatal(), v.state) {
+            st.failed_nodes.push(FailedNode::new(&r.node, e));
         }
-        let (Some(facts), Some(health)) = (r.facts(), r.health()) else { continue };
-        let mut problems = assess::assess(health, r.metrics(), t);
-        let metrics_err = r.metrics.as_ref().and_then(|m| m.as_ref().err());
-        let list_err = r.containers.as_ref().and_then(|c| c.as_ref().err());
-        for e in metrics_err.into_iter().chain(list_err) {
-            problems.push(Problem { kind: Kind::CheckFailed, severity: Severity::Warning, message: e.clone() });
+        for p in &v.problems {
+            st.problems.push(NodeProblem {
+                node_id: r.node.id.clone(),
+                node_name: r.node.name.clone(),
+                severity: p.severity,
+                kind: p.kind,
+                message: p.message.clone(),
+            });
         }
-        let state = assess::condition(&problems);
-        match state {
-            Condition::Healthy => st.nodes.healthy += 1,
-            Condition::Degraded => st.nodes.degraded += 1,
-            Condition::Unhealthy => st.nodes.unhealthy += 1,
+        let facts = r.facts();
+        let mut cells = Vec::with_capacity(v.gpus.len());
+        for g in &v.gpus {
+            let model = facts.map_or("unknown GPU", |f| f.gpu_name(g.index));
+            let e = models.entry(model).or_default();
+            e.0 += 1;
+            let slot = match g.state {
+                GpuState::Free => {
+                    e.1 += 1;
+                    &mut st.gpus.free
+                }
+                GpuState::Busy => &mut st.gpus.busy,
+                GpuState::Held => &mut st.gpus.held,
+                GpuState::Unknown => &mut st.gpus.unknown,
+            };
+            *slot += 1;
+            let m = r.metrics().and_then(|ms| ms.iter().find(|m| m.index == g.index)).filter(|m| !m.unreadable());
+            cells.push(GpuCell {
+                index: g.index,
+                state: g.state,
+                utilization_percent: m.map(|m| m.utilization_percent),
+                temperature_c: m.map(|m| m.temperature_c),
+            });
         }
-        let flags = free_flags(r, ledger, now);
-        let gpus_total = facts.gpu_count();
-        let gpus_free = flags.iter().filter(|(_, free)| *free).count();
-        for i in 0..gpus_total {
-            let index = i as u32;
-            let entry = models.entry(facts.gpu_name(index).to_owned()).or_default();
-            entry.0 += 1;
-            if is_free(&flags, index) {
-                entry.1 += 1;
-            }
-        }
-        st.gpus.total += gpus_total;
-        st.gpus.free += gpus_free;
-        st.memory.total_mb += health.memory_total_mb;
-        st.memory.available_mb += health.memory_available_mb;
-        let containers = r.containers.as_ref().and_then(|c| c.as_ref().ok()).map(Vec::as_slice).unwrap_or(&[]);
-        let running = containers.iter().filter(|c| classify(&c.status).0 == State::Running).count();
-        st.workloads.running += running;
+        st.gpus.total += v.gpus.len();
+        let containers = r.containers().unwrap_or(&[]);
+        let running = containers.iter().filter(|c| c.state == workload::State::Running).count();
         st.workloads.total += containers.len();
-        st.problems.extend(problems.iter().map(|p| node_problem(r, p)));
-        st.node_details.push(NodeDetail {
+        st.workloads.running += running;
+        st.workloads.unhealthy += containers.iter().filter(|c| c.health == Some(Health::Unhealthy)).count();
+        st.workloads.restarting += containers.iter().filter(|c| c.state == workload::State::Restarting).count();
+        let health = r.health();
+        if let Some(h) = health {
+            st.memory.total_mb += h.memory_total_mb;
+            st.memory.available_mb += h.memory_available_mb;
+        }
+        let runtime = facts.and_then(|f| f.runtime());
+        let disk = health.and_then(|h| h.disk_holding(runtime.map_or("/var/lib/docker", |rt| rt.data_root())));
+        let detail = NodeDetail {
             node_id: r.node.id.clone(),
             node_name: r.node.name.clone(),
-            state: state.as_str(),
-            cpu_count: health.cpu_count,
-            load_per_cpu: round2(health.load_per_cpu()),
-            memory_total_mb: health.memory_total_mb,
-            memory_available_mb: health.memory_available_mb,
-            disk_used_percent: round2(health.root_disk().map_or(0.0, |d| d.usage_percent)),
-            gpus_total,
-            gpus_free,
+            state: v.state,
+            reason: v.reason.clone(),
+            cpu_count: health.map_or(0, |h| h.cpu_count),
+            load_per_cpu: health.map_or(0.0, |h| round2(h.load_per_cpu())),
+            memory_total_mb: health.map_or(0.0, |h| h.memory_total_mb),
+            memory_available_mb: health.map_or(0.0, |h| h.memory_available_mb),
+            disk_used_percent: round2(disk.map_or(0.0, |d| d.usage_percent)),
+            gpus_total: v.gpus.len(),
+            gpus_free: v.gpus_free(),
             workloads_running: running,
-            container_runtime: facts.caps.container_runtime.clone(),
-            problems,
-        });
+            container_runtime: runtime.map(|rt| rt.name().to_owned()),
+            problems: v
+                .problems
+                .iter()
+                .map(|p| DetailProblem { kind: p.kind, severity: p.severity, message: p.message.clone() })
+                .collect(),
+            gpus: cells,
+        };
+        order.push((v.state.attention(), &r.node.name, &r.node.id, detail));
     }
-    st.gpus.by_model = models.into_iter().map(|(model, (total, free))| ModelCount { model, total, free }).collect();
+    order.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    st.node_details = order.into_iter().map(|(.., d)| d).collect();
+    st.gpus.by_model =
+        models.into_iter().map(|(model, (total, free))| ModelCount { model: model.to_owned(), total, free }).collect();
     st.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
+    st.severity = match st.problems.first().map(|p| p.severity) {
+        None => "ok",
+        Some(s) => s.as_str(),
+    };
     st
-}
-
-fn node_problem(r: &Report, p: &Problem) -> NodeProblem {
-    NodeProblem {
-        node_id: r.node.id.clone(),
-        node_name: r.node.name.clone(),
-        severity: p.severity,
-        kind: p.kind,
-        message: p.message.clone(),
-    }
-}
-
-fn unreachable_detail(r: &Report, problem: Problem) -> NodeDetail {
-    NodeDetail {
-        node_id: r.node.id.clone(),
-        node_name: r.node.name.clone(),
-        state: "unreachable",
-        cpu_count: 0,
-        load_per_cpu: 0.0,
-        memory_total_mb: 0.0,
-        memory_available_mb: 0.0,
-        disk_used_percent: 0.0,
-        gpus_total: r.facts().map_or(0, |f| f.gpu_count()),
-        gpus_free: 0,
-        workloads_running: 0,
-        container_runtime: r.facts().and_then(|f| f.caps.container_runtime.clone()),
-        problems: vec![problem],
-    }
-}
-
-/// Rounds to two decimals, for numbers shown to people.
-pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -1,8 +1,8 @@
-//! `claw_workloads`: every container on every node, its state read from Docker's text.
+//! `claw_workloads`: every container on every node, its state and health read from the
+//! runtime's status, the ones that need attention first.
 
-use super::probe::Report;
-use super::FailedNode;
-use crate::node::workload::{classify, State};
+use super::{Checked, FailedNode, FanoutStats};
+use crate::node::workload::{Health, State};
 use serde::Serialize;
 
 /// One container.
@@ -13,18 +13,35 @@ pub struct WorkloadEntry {
     pub node_id: String,
     /// Display name of the node.
     pub node_name: String,
-    /// Short container id.
+    /// Container id as the node listed it.
     pub container_id: String,
     /// Container name.
     pub name: String,
     /// Image.
     pub image: String,
-    /// Normalised state.
+    /// Normalised state, in Docker's words.
     pub state: State,
-    /// Exit code, where Docker gives one.
+    /// Health check result, when the container has one.
+    pub health: Option<Health>,
+    /// Exit code, where the runtime gives one.
     pub exit_code: Option<i64>,
-    /// Docker's status text, verbatim.
+    /// The runtime's status text (or state word), verbatim.
     pub status: String,
+}
+
+impl WorkloadEntry {
+    /// Where the container goes in lists that show trouble first (0 first): failing its
+    /// health check, restarting, dead, exited with an error, then the rest.
+    pub fn attention(&self) -> u8 {
+        match (self.state, self.health, self.exit_code) {
+            (_, Some(Health::Unhealthy), _) => 0,
+            (State::Restarting, ..) => 1,
+            (State::Dead, ..) => 2,
+            (State::Exited, _, Some(c)) if c != 0 => 3,
+            (State::Unknown, ..) => 4,
+            _ => 5,
+        }
+    }
 }
 
 /// Containers by state.
@@ -41,9 +58,11 @@ pub struct Counts {
     pub restarting: usize,
     /// Paused.
     pub paused: usize,
+    /// Being removed.
+    pub removing: usize,
     /// Dead.
     pub dead: usize,
-    /// Status text not understood.
+    /// Status not understood.
     pub unknown: usize,
 }
 
@@ -55,6 +74,7 @@ impl Counts {
             State::Created => &mut self.created,
             State::Restarting => &mut self.restarting,
             State::Paused => &mut self.paused,
+            State::Removing => &mut self.removing,
             State::Dead => &mut self.dead,
             State::Unknown => &mut self.unknown,
         };
@@ -63,7 +83,16 @@ impl Counts {
 
     /// Non-zero counts with their state, in display order.
     pub fn nonzero(&self) -> Vec<(&'static str, usize)> {
-        let all = [self.running, self.exited, self.created, self.restarting, self.paused, self.dead, self.unknown];
+        let all = [
+            self.running,
+            self.exited,
+            self.created,
+            self.restarting,
+            self.paused,
+            self.removing,
+            self.dead,
+            self.unknown,
+        ];
         State::ALL.iter().zip(all).filter(|(_, n)| *n > 0).map(|(s, n)| (s.as_str(), n)).collect()
     }
 }
@@ -72,18 +101,22 @@ impl Counts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workloads {
-    /// Containers that passed the filters, by node.
+    /// Containers that passed the filters, trouble first, then by node and name.
     pub workloads: Vec<WorkloadEntry>,
     /// By state.
     pub counts: Counts,
+    /// Running but failing their health check.
+    pub unhealthy: usize,
     /// Containers listed.
     pub total: usize,
     /// Nodes that did not answer.
     pub failed_nodes: Vec<FailedNode>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: FanoutStats,
 }
 
 /// Filters of `claw_workloads`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// Only this state.
     pub state: Option<State>,
@@ -93,10 +126,10 @@ pub struct Filter {
     pub name: Option<String>,
 }
 
-/// Builds the list from the reports of one fan-out.
-pub fn aggregate(reports: &[Report], filter: &Filter) -> Workloads {
-    let mut out = Workloads::default();
-    for r in reports {
+/// Builds the list from the checked nodes of one fan-out.
+pub fn aggregate(nodes: &[Checked], filter: &Filter, fanout: FanoutStats) -> Workloads {
+    let mut out = Workloads { fanout, ..Workloads::default() };
+    for Checked { report: r, .. } in nodes {
         let containers = match &r.containers {
             Some(Ok(c)) => c,
             Some(Err(e)) => {
@@ -106,26 +139,30 @@ pub fn aggregate(reports: &[Report], filter: &Filter) -> Workloads {
             None => continue,
         };
         for c in containers {
-            let (state, exit_code) = classify(&c.status);
-            let keep = filter.state.is_none_or(|s| s == state)
+            let keep = filter.state.is_none_or(|s| s == c.state)
                 && filter.image.as_deref().is_none_or(|i| c.image.contains(i))
                 && filter.name.as_deref().is_none_or(|n| c.name.contains(n));
             if !keep {
                 continue;
             }
-            out.counts.add(state);
+            out.counts.add(c.state);
+            out.unhealthy += usize::from(c.health == Some(Health::Unhealthy));
             out.workloads.push(WorkloadEntry {
                 node_id: r.node.id.clone(),
                 node_name: r.node.name.clone(),
                 container_id: c.container_id.clone(),
                 name: c.name.clone(),
                 image: c.image.clone(),
-                state,
-                exit_code,
+                state: c.state,
+                health: c.health,
+                exit_code: c.exit_code,
                 status: c.status.clone(),
             });
         }
     }
+    out.workloads.sort_by(|a, b| {
+        (a.attention(), &a.node_name, &a.node_id, &a.name).cmp(&(b.attention(), &b.node_name, &b.node_id, &b.name))
+    });
     out.total = out.workloads.len();
     out
 }

@@ -1,21 +1,36 @@
-//! The five tools: validate arguments, list the fleet, fan out, aggregate, and write the
-//! result (`content` text for the agent, `details` for everything).
+//! The five tools. Each file defines one tool once — its [`args::Def`] (name, schema, accepted
+//! keys, limits), its typed arguments and its run — and returns a typed result; [`call`]
+//! dispatches by name and serialises the result once, at the boundary.
 
-mod deploy;
-mod fleet_status;
-mod gpu_inventory;
-mod multi_invoke;
-mod workloads;
+pub mod args;
+pub mod deploy;
+pub mod fleet_status;
+pub mod gpu_inventory;
+pub mod multi_invoke;
+pub mod workloads;
 
-use crate::fanout::each_node;
-use crate::fleet::probe::{probe, Needs, Report};
-use crate::host::{Host, NodeEntry};
-use crate::plugin::Plugin;
-use crate::schema;
+use crate::error::{invalid, Error};
+use crate::io::host::Host;
+use crate::node::entry::NodeEntry;
+use crate::plugin::{Fleet, Plugin};
 use serde::Serialize;
 use serde_json::Value;
+use std::rc::Rc;
 
-/// A tool's result.
+/// Every tool, in the order they are registered.
+pub const TOOLS: [&args::Def; 5] =
+    [&fleet_status::DEF, &gpu_inventory::DEF, &deploy::DEF, &workloads::DEF, &multi_invoke::DEF];
+
+/// A tool's typed result: the compact summary for the agent and the complete details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<T> {
+    /// `content` text: problems and totals first, a few KB at most whatever the fleet size.
+    pub text: String,
+    /// `details`: everything, camelCase once serialised.
+    pub details: T,
+}
+
+/// A tool's result, serialised for the host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
     /// The compact summary for the agent.
@@ -26,9 +41,9 @@ pub struct Output {
 }
 
 impl Output {
-    fn new(text: String, details: &impl Serialize) -> Result<Self, String> {
-        let details_json = serde_json::to_string(details).map_err(|e| format!("cannot encode the result: {e}"))?;
-        Ok(Self { text, details_json })
+    /// Serialises a typed reply.
+    pub fn of<T: Serialize>(r: Reply<T>) -> Result<Self, Error> {
+        Ok(Self { text: r.text, details_json: encode(&r.details)? })
     }
 
     /// The result as a tool returns it: `{content: [{type: "text", text}], details}`.
@@ -36,64 +51,95 @@ impl Output {
         let text = Value::String(self.text.clone());
         format!(r#"{{"content":[{{"type":"text","text":{text}}}],"details":{}}}"#, self.details_json)
     }
-
-    /// The details parsed (for callers that inspect them).
-    pub fn details(&self) -> Value {
-        serde_json::from_str(&self.details_json).unwrap_or(Value::Null)
-    }
 }
+
+/// Serialises a result once, into a buffer sized for it up front (at fleet scale the details
+/// are megabytes, and growing the buffer step by step copies them again and again).
+pub fn encode<T: Serialize>(t: &T) -> Result<String, Error> {
+    let mut buf = Vec::with_capacity(ENCODE_START_BYTES);
+    serde_json::to_writer(&mut buf, t).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))?;
+    String::from_utf8(buf).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))
+}
+
+/// The first buffer `encode` writes into.
+const ENCODE_START_BYTES: usize = 64 * 1024;
 
 /// Runs tool `name` with `args`. An `Err` fails the call as a whole; its text says what to fix.
-pub async fn call<H: Host>(p: &Plugin, host: &H, name: &str, args: &Value) -> Result<Output, String> {
+pub async fn call<H: Host>(p: &Plugin, host: &H, name: &str, args: &Value) -> Result<Output, Error> {
     let out = match name {
-        "claw_fleet_status" => fleet_status::run(p, host, args).await,
-        "claw_gpu_inventory" => gpu_inventory::run(p, host, args).await,
-        "claw_deploy" => deploy::run(p, host, args).await,
-        "claw_workloads" => workloads::run(p, host, args).await,
-        "claw_multi_invoke" => multi_invoke::run(p, host, args).await,
-        _ => Err(format!("unknown tool; the tools are {}", schema::TOOL_NAMES.join(", "))),
+        n if n == fleet_status::DEF.name => fleet_status::run(p, host, args).await.and_then(Output::of),
+        n if n == gpu_inventory::DEF.name => gpu_inventory::run(p, host, args).await.and_then(Output::of),
+        n if n == deploy::DEF.name => deploy::run(p, host, args).await.and_then(Output::of),
+        n if n == workloads::DEF.name => workloads::run(p, host, args).await.and_then(Output::of),
+        n if n == multi_invoke::DEF.name => multi_invoke::run(p, host, args).await.and_then(Output::of),
+        _ => {
+            let names: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
+            Err(invalid(format!("unknown tool; the tools are {}", names.join(", "))))
+        }
     };
     if host.cancelled() {
-        return Err("aborted: the call was cancelled before all nodes answered".to_owned());
+        return Err(Error::Unavailable(format!("{name}: aborted: the call was cancelled before all nodes answered")));
     }
-    out.map_err(|e| format!("{name}: {e}"))
+    out.map_err(|e| e.within(name))
 }
 
-/// Asks every node in `nodes` for `needs`, concurrently within the configured bound.
-pub(crate) async fn probe_all<H: Host>(p: &Plugin, host: &H, nodes: &[NodeEntry], needs: Needs) -> Vec<Report> {
-    let cfg = &p.config;
-    each_node(host, nodes, cfg.max_concurrency, cfg.invoke_timeout_ms, |s| probe(s, &p.facts, needs)).await
+/// Lists the fleet, as every tool does first.
+pub(crate) async fn fleet<H: Host>(p: &Plugin, host: &H) -> Result<Fleet, Error> {
+    p.fleet(host).await.map_err(Error::Unavailable)
 }
 
-/// The connected clawnodes selected by `key` (id or display name); all when `None`.
-pub(crate) fn select(nodes: &[NodeEntry], key: Option<&str>, field: &str) -> Result<Vec<NodeEntry>, String> {
-    let Some(key) = key else { return Ok(nodes.to_vec()) };
-    let picked: Vec<NodeEntry> = nodes.iter().filter(|n| n.is(key)).cloned().collect();
+/// The usable clawnodes that `key` names: its id, or its display name in any case — every
+/// node that carries the name, since display names are not unique; all when `None`.
+pub(crate) fn select(fleet: &Fleet, key: Option<&str>, field: &str) -> Result<Vec<Rc<NodeEntry>>, Error> {
+    let Some(key) = key else { return Ok(fleet.usable.clone()) };
+    let picked: Vec<Rc<NodeEntry>> = fleet.usable.iter().filter(|n| n.is(key)).cloned().collect();
     if picked.is_empty() {
-        return Err(unknown_node(nodes, field, key));
+        return Err(unknown_node(fleet, field, key));
     }
     Ok(picked)
 }
 
-/// The error for a node key that names no connected clawnode.
-pub(crate) fn unknown_node(nodes: &[NodeEntry], field: &str, key: &str) -> String {
-    let names: Vec<&str> = nodes.iter().take(10).map(|n| n.name.as_str()).collect();
-    let more = nodes.len().saturating_sub(10);
+/// The one usable clawnode `key` names; a display name several nodes share is refused with
+/// their ids.
+pub(crate) fn select_one(fleet: &Fleet, key: &str, field: &str) -> Result<Rc<NodeEntry>, Error> {
+    let mut picked = select(fleet, Some(key), field)?;
+    if picked.len() > 1 {
+        let ids: Vec<String> = picked.iter().map(|n| format!("{:?}", n.id)).collect();
+        return Err(invalid(format!(
+            "{field} {key:?} is the display name of {} nodes; name one by its id: {}",
+            picked.len(),
+            ids.join(", ")
+        )));
+    }
+    picked.pop().ok_or_else(|| unknown_node(fleet, field, key))
+}
+
+/// The error for a node key that names no usable clawnode.
+pub(crate) fn unknown_node(fleet: &Fleet, field: &str, key: &str) -> Error {
+    if let Some((n, why)) = fleet.connected_unusable().find(|(n, _)| n.is(key)) {
+        return invalid(format!("{field} {key:?} names {}, which the plugin cannot use: {why}", n.name));
+    }
+    let names: Vec<&str> = fleet.usable.iter().take(10).map(|n| n.name.as_str()).collect();
+    let more = fleet.usable.len().saturating_sub(10);
     let tail = if more > 0 { format!(", …and {more} more") } else { String::new() };
-    if nodes.is_empty() {
-        format!("{field} {key:?} names no connected clawnode (none is connected)")
+    if fleet.usable.is_empty() {
+        invalid(format!("{field} {key:?} names no usable clawnode (none is usable)"))
     } else {
-        format!("{field} {key:?} names no connected clawnode; connected: {}{tail}", names.join(", "))
+        invalid(format!("{field} {key:?} names no connected clawnode; connected: {}{tail}", names.join(", ")))
     }
 }
 
-/// The error when an action needs nodes and none is connected.
-pub(crate) fn no_nodes(pending: usize) -> String {
-    if pending > 0 {
-        format!(
-            "no clawnode is connected and approved; {pending} node(s) wait for approval (openclaw nodes pending, then openclaw nodes approve <requestId>)"
-        )
-    } else {
-        "no clawnode is connected to the gateway".to_owned()
+/// The error when an action needs nodes and none is usable: says whether none is connected
+/// at all, or which connected ones the gateway keeps from the plugin and why.
+pub(crate) fn no_nodes(fleet: &Fleet) -> Error {
+    let unusable: Vec<String> =
+        fleet.connected_unusable().take(5).map(|(n, why)| format!("{}: {why}", n.name)).collect();
+    if unusable.is_empty() {
+        return Error::Unavailable("no clawnode is connected to the gateway".to_owned());
     }
+    let n = fleet.connected_unusable().count();
+    Error::Unavailable(format!(
+        "{n} clawnode(s) are connected but none can be used: {}",
+        crate::summary::cut(&unusable.join(" | "), 1500)
+    ))
 }

@@ -1,45 +1,88 @@
 //! `claw_multi_invoke {command, params?, nodes?, timeoutMs?}`: one command on many nodes.
 
-use super::Output;
-use crate::args::Args;
+use super::args::{Args, Def, Kind, Param};
+use super::{fleet, invalid, no_nodes, select, Reply};
 use crate::commands::{self, Class};
 use crate::config::Config;
-use crate::fanout::each_node;
-use crate::host::{Host, NodeEntry};
+use crate::error::Error;
+use crate::io::fanout::{each_node, Stats};
+use crate::io::host::Host;
+use crate::node::entry::NodeEntry;
 use crate::plugin::Plugin;
 use crate::redact::redact;
-use crate::schema::accepted;
 use crate::summary::{cut, Text};
 use serde::Serialize;
 use serde_json::Value;
+use std::rc::Rc;
+
+/// The tool.
+pub const DEF: Def = Def {
+    name: "claw_multi_invoke",
+    label: "Invoke on many nodes",
+    description: "Run one clawnode command on every clawnode (or the named ones) in parallel: per node ok, payload \
+                  or error, and duration. A display name shared by several nodes selects all of them. Commands that \
+                  run processes, reveal secrets or destroy work (system.run, container.exec, secret.get, node.drain, \
+                  workload.stop, …) are refused unless the operator allowed them by name in the plugin config.",
+    params: &[
+        Param::req("command", Kind::Text { max: 64, pattern: None }, "Command, e.g. gpu.metrics"),
+        Param::opt("params", Kind::Object, "Command parameters as an object (default {})"),
+        Param::opt("nodes", Kind::Strings { max: 1000 }, "Node ids or display names; default every clawnode"),
+        Param::opt("timeoutMs", Kind::Int { min: 100, max: 600_000 }, "Deadline per node, ms"),
+    ],
+};
 
 /// One node's answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct NodeResult {
-    node_id: String,
-    node_name: String,
-    ok: bool,
-    payload: Option<Value>,
-    error: Option<String>,
-    duration_ms: f64,
+pub struct NodeResult {
+    /// Node id.
+    pub node_id: String,
+    /// Display name.
+    pub node_name: String,
+    /// Whether it answered with a payload.
+    pub ok: bool,
+    /// The payload (secret values redacted unless the config reveals them).
+    pub payload: Option<Value>,
+    /// Why not.
+    pub error: Option<String>,
+    /// From sending to the answer, ms.
+    pub duration_ms: f64,
+}
+
+/// A display name that selected several nodes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedName {
+    /// The name given.
+    pub name: String,
+    /// Every node that carries it.
+    pub node_ids: Vec<String>,
 }
 
 /// The whole result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invoked {
-    command: String,
-    results: Vec<NodeResult>,
-    total: usize,
-    ok: usize,
-    failed: usize,
-    /// Connected clawnodes left out because they do not declare the command.
-    skipped: usize,
+pub struct Invoked {
+    /// The command.
+    pub command: String,
+    /// Per node, in node order.
+    pub results: Vec<NodeResult>,
+    /// Nodes asked.
+    pub total: usize,
+    /// Of which answered.
+    pub ok: usize,
+    /// Of which failed.
+    pub failed: usize,
+    /// Usable clawnodes left out because they do not declare the command.
+    pub skipped: usize,
+    /// Names in `nodes` that several nodes share (all of them were asked).
+    pub shared_names: Vec<SharedName>,
+    /// What the fan-out saw of the bound on invokes in flight.
+    pub fanout: Stats,
 }
 
 /// Why the config refuses `command`, if it does.
-pub(crate) fn refusal(cfg: &Config, command: &str) -> Option<String> {
+pub fn refusal(cfg: &Config, command: &str) -> Option<String> {
     if cfg.multi_invoke.deny.iter().any(|d| d == command) {
         return Some(format!("{command} is denied by the operator (multiInvoke.deny)"));
     }
@@ -56,54 +99,61 @@ pub(crate) fn refusal(cfg: &Config, command: &str) -> Option<String> {
     None
 }
 
-pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Output, String> {
-    let a = Args::of(args, accepted("claw_multi_invoke"))?;
-    let command = a.required_text("command", 64)?;
+/// Runs the tool.
+pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<Invoked>, Error> {
+    let a = Args::of(args, &DEF)?;
+    let command = a.text("command").unwrap_or_default();
     if !commands::is_well_formed(command) {
-        return Err(format!("command {command:?} is not a clawnode command name (like gpu.metrics)"));
+        return Err(invalid(format!("command {command:?} is not a clawnode command name (like gpu.metrics)")));
     }
-    let params = Value::Object(a.object("params")?.cloned().unwrap_or_default());
+    let params = Value::Object(a.object("params").cloned().unwrap_or_default());
     if params.to_string().len() > 64 * 1024 {
-        return Err("params must be at most 64 KB of JSON".to_owned());
+        return Err(invalid("params must be at most 64 KB of JSON"));
     }
-    let keys = a.strings("nodes", 1000)?;
-    let timeout = a.whole("timeoutMs", 100, 600_000)?.unwrap_or(p.config.invoke_timeout_ms);
+    let keys = a.strings("nodes");
+    let timeout = a.int("timeoutMs").unwrap_or(p.config.invoke_timeout_ms);
     if let Some(why) = refusal(&p.config, command) {
-        return Err(why);
+        return Err(invalid(why));
     }
-    let fleet = p.fleet(host).await?;
-    if fleet.nodes.is_empty() {
-        return Err(super::no_nodes(fleet.pending.len()));
+    let f = fleet(p, host).await?;
+    if f.usable.is_empty() {
+        return Err(no_nodes(&f));
     }
-    let targets: Vec<NodeEntry> = match &keys {
+    let mut shared_names = Vec::new();
+    let targets: Vec<Rc<NodeEntry>> = match &keys {
         Some(keys) => {
-            let mut picked: Vec<NodeEntry> = Vec::new();
+            let mut picked: Vec<Rc<NodeEntry>> = Vec::new();
             for k in keys {
-                let n = fleet
-                    .nodes
-                    .iter()
-                    .find(|n| n.is(k))
-                    .ok_or_else(|| super::unknown_node(&fleet.nodes, "nodes", k))?;
-                if !picked.iter().any(|p| p.id == n.id) {
-                    picked.push(n.clone());
+                let matched = select(&f, Some(k), "nodes")?;
+                if matched.len() > 1 {
+                    shared_names
+                        .push(SharedName { name: k.clone(), node_ids: matched.iter().map(|n| n.id.clone()).collect() });
+                }
+                for n in matched {
+                    if !picked.iter().any(|p| p.id == n.id) {
+                        picked.push(n);
+                    }
                 }
             }
             picked
         }
-        None => fleet.nodes.iter().filter(|n| n.declares(command)).cloned().collect(),
+        None => f.usable.iter().filter(|n| n.declares(command)).cloned().collect(),
     };
     if targets.is_empty() {
-        return Err(format!("no connected clawnode declares {command}"));
+        return Err(Error::Unavailable(format!("no usable clawnode declares {command}")));
     }
-    let skipped = if keys.is_some() { 0 } else { fleet.nodes.len() - targets.len() };
+    let skipped = if keys.is_some() { 0 } else { f.usable.len() - targets.len() };
     let reveal = p.config.multi_invoke.reveal_secrets;
-    let results = each_node(host, &targets, p.config.max_concurrency, timeout, |s| {
+    let (results, fanout) = each_node(host, &targets, &p.limiter, timeout, |s| {
         let params = &params;
         async move {
             let node = s.node();
             let start = s.now();
             let res = if node.declares(command) {
-                s.call(command, params).await
+                s.call(command, params).await.and_then(|text| {
+                    serde_json::from_str::<Value>(&text)
+                        .map_err(|e| format!("{command}: payload is not valid JSON: {e}"))
+                })
             } else {
                 Err(format!("{command}: not declared by this node"))
             };
@@ -122,15 +172,31 @@ pub(super) async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<O
     })
     .await;
     let ok = results.iter().filter(|r| r.ok).count();
-    let out =
-        Invoked { command: command.to_owned(), total: results.len(), ok, failed: results.len() - ok, skipped, results };
-    Output::new(text(&out), &out)
+    let out = Invoked {
+        command: command.to_owned(),
+        total: results.len(),
+        ok,
+        failed: results.len() - ok,
+        skipped,
+        results,
+        shared_names,
+        fanout,
+    };
+    Ok(Reply { text: text(&out), details: out })
 }
 
 fn text(r: &Invoked) -> String {
     let mut t = Text::new();
     let skipped = if r.skipped > 0 { format!(" ({} clawnode(s) do not declare it)", r.skipped) } else { String::new() };
     t.line(format!("{} on {} node(s): {} ok, {} failed{skipped}.", r.command, r.total, r.ok, r.failed));
+    for s in &r.shared_names {
+        t.line(format!(
+            "{:?} is the display name of {} nodes, so all of them were asked (ids: {}).",
+            s.name,
+            s.node_ids.len(),
+            s.node_ids.join(", ")
+        ));
+    }
     t.list("Failed:", r.results.iter().filter(|n| !n.ok), |n| {
         format!("{}: {}", n.node_name, n.error.as_deref().unwrap_or("?"))
     });

@@ -2,8 +2,9 @@
 //! as the core's [`Host`]. Transport codecs live in `crate::transport`.
 
 use crate::config::{Config, Transport};
-use crate::host::{Failure, Host, Level, NodeEntry};
-use crate::transport;
+use crate::io::host::{Failure, FailureKind, Host, Level};
+use crate::io::transport;
+use crate::node::entry::NodeEntry;
 use js_sys::{Function, Promise, Reflect, JSON};
 use serde_json::{json, Value};
 use std::rc::Rc;
@@ -33,6 +34,11 @@ enum Route {
 pub struct Io {
     route: Route,
     log: Option<Function>,
+    /// `load(key)` → text or null, `save(key, text)`: the plugin's state store.
+    store: Option<(Function, Function)>,
+    /// `notify(text)`: a system event for the agent (and a heartbeat request); absent when
+    /// the host has no system-event API, with `notifyMissing` saying why.
+    notify: Result<Function, String>,
     lists: transport::ListCache,
 }
 
@@ -58,13 +64,16 @@ fn error_text(e: &JsValue) -> String {
     }
 }
 
-/// A runtime invoke failure; the node counts as silent only for timeouts, disconnects and aborts.
+/// A runtime invoke failure, classified from the error's name, codes, message and
+/// `retryable` flag (`transport::runtime_failure_kind`).
 fn runtime_failure(e: &JsValue) -> Failure {
     let message = error_text(e);
     let detail = get(&get(e, "details"), "code").as_string().unwrap_or_default();
     let name = get(e, "name").as_string().unwrap_or_default();
-    let silent = transport::runtime_node_silent(&format!("{name} {detail} {message}"));
-    Failure { message, node_answered: !silent }
+    let retryable = get(e, "retryable").as_bool().unwrap_or(false);
+    let kind = transport::runtime_failure_kind(&format!("{name} {detail} {message}"), retryable);
+    let retry_after_ms = get(e, "retryAfterMs").as_f64().filter(|ms| *ms > 0.0).map(|ms| ms as u64);
+    Failure { message, kind, retry_after_ms }
 }
 
 impl Io {
@@ -74,6 +83,13 @@ impl Io {
         let runtime =
             get(&nodes, "list").dyn_into::<Function>().ok().zip(get(&nodes, "invoke").dyn_into::<Function>().ok());
         let log = get(&io, "log").dyn_into::<Function>().ok();
+        let store = get(&get(&io, "store"), "load")
+            .dyn_into::<Function>()
+            .ok()
+            .zip(get(&get(&io, "store"), "save").dyn_into::<Function>().ok());
+        let notify = get(&io, "notify").dyn_into::<Function>().map_err(|_| {
+            get(&io, "notifyMissing").as_string().unwrap_or_else(|| "this host offers no system events".to_owned())
+        });
         let route = match (cfg.transport, runtime) {
             (Transport::Runtime, None) => {
                 return Err(
@@ -97,12 +113,12 @@ impl Io {
                 }
             }
         };
-        Ok(Io { route, log, lists: transport::ListCache::default() })
+        Ok(Io { route, log, store, notify, lists: transport::ListCache::default() })
     }
 
-    async fn http(&self, body: String, timeout_ms: u64, signal: &JsValue) -> Result<Value, Failure> {
+    async fn http(&self, body: String, timeout_ms: u64, signal: &JsValue) -> Result<String, Failure> {
         let Route::Http { post, url, auth, gateway } = &self.route else {
-            return Err(Failure::unreachable("no http transport"));
+            return Err(Failure::silent("no http transport"));
         };
         let mut headers = json!({"content-type": "application/json"});
         if let (Some(a), Some(h)) = (auth, headers.as_object_mut()) {
@@ -114,11 +130,19 @@ impl Io {
             Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
             Err(e) => Err(e),
         }
-        .map_err(|e| Failure::unreachable(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
+        .map_err(|e| Failure::silent(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
         let status = get(&reply, "status").as_f64().unwrap_or(0.0) as u16;
         let text = get(&reply, "text").as_string().unwrap_or_default();
-        transport::http_details(status, &text, gateway)
-            .map_err(|message| Failure { message, node_answered: transport::http_node_answered(status, &text) })
+        transport::http_details(status, &text, gateway).map_err(|message| {
+            let kind = if matches!(status, 429 | 503) {
+                FailureKind::Backpressure
+            } else if transport::http_node_answered(status, &text) {
+                FailureKind::NodeError
+            } else {
+                FailureKind::Silent
+            };
+            Failure::new(kind, message)
+        })
     }
 }
 
@@ -153,7 +177,7 @@ impl CallHost {
 }
 
 impl Host for CallHost {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
         let listed = match &self.io.route {
             Route::Runtime { list, .. } => {
                 let v = call(list, &[]).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
@@ -166,16 +190,16 @@ impl Host for CallHost {
                 self.io.http(transport::http_list_body(), 30_000, &self.signal).await.map_err(|f| f.message)?
             }
         };
-        transport::parse_node_list(&listed)
+        transport::parse_node_list(&transport::parse_list_text(&listed)?)
     }
 
-    async fn invoke(&self, node_id: &str, command: &str, params: &Value, timeout_ms: u64) -> Result<Value, Failure> {
+    async fn invoke(&self, node_id: &str, command: &str, params: &Value, timeout_ms: u64) -> Result<String, Failure> {
         match &self.io.route {
             Route::Http { .. } => {
                 let body = transport::http_invoke_body(node_id, command, params, timeout_ms);
                 let details = self.io.http(body, timeout_ms + 5_000, &self.signal).await?;
                 // A payload that cannot be read came from the node: it answered.
-                transport::http_invoke_payload(details).map_err(|message| Failure { message, node_answered: true })
+                transport::http_invoke_payload(&details).map_err(Failure::node)
             }
             Route::Runtime { invoke, .. } => {
                 let args = [
@@ -187,7 +211,7 @@ impl Host for CallHost {
                 ];
                 let text = call(invoke, &args).await.map_err(|e| runtime_failure(&e))?;
                 let text = text.as_string().unwrap_or_else(|| "null".into());
-                transport::parse_payload(&text).map_err(|m| Failure { message: m, node_answered: true })
+                transport::check_payload(text).map_err(Failure::node)
             }
         }
     }
@@ -216,14 +240,31 @@ impl Host for CallHost {
         }
     }
 
-    fn progress(&self, done: usize, total: usize) {
+    fn progress(&self, text: &str, details: &Value) {
         if let Some(f) = &self.on_update {
-            let update = json!({
-                "content": [{"type": "text", "text": format!("{done}/{total} nodes answered")}],
-                "details": {"progress": {"done": done, "total": total}},
-            });
+            let update = json!({"content": [{"type": "text", "text": text}], "details": details});
             let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&update.to_string()));
         }
+    }
+
+    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+        let Some((load, _)) = &self.io.store else { return Err("this host offers no state store".to_owned()) };
+        let v = call(load, &[key.into()]).await.map_err(|e| error_text(&e))?;
+        Ok(v.as_string())
+    }
+
+    async fn save(&self, key: &str, value: &str) -> Result<(), String> {
+        let Some((_, save)) = &self.io.store else { return Err("this host offers no state store".to_owned()) };
+        call(save, &[key.into(), value.into()]).await.map(|_| ()).map_err(|e| error_text(&e))
+    }
+
+    fn can_notify_agent(&self) -> Result<(), String> {
+        self.io.notify.as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+
+    fn notify_agent(&self, text: &str) -> Result<(), String> {
+        let f = self.io.notify.as_ref().map_err(Clone::clone)?;
+        f.call1(&JsValue::NULL, &text.into()).map(|_| ()).map_err(|e| error_text(&e))
     }
 
     fn emit(&self, event: &str, payload: &Value) {

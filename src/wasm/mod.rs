@@ -1,12 +1,13 @@
 //! The wasm boundary: the only module that names `wasm_bindgen`, `js_sys`, `JsValue` or
 //! `gloo_timers`. One exported facade, [`Core`]; JSON strings both ways; every error becomes
-//! a JS `Error` with the core's message.
+//! one JS `Error` with the core's message and the gateway's code (`err.code`).
 
 mod io;
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::plugin::Plugin;
-use crate::{schema, service, tools};
+use crate::{io::watch, methods, register, tools};
 use futures_util::future::{abortable, AbortHandle};
 use io::{CallHost, Io};
 use std::cell::RefCell;
@@ -22,23 +23,30 @@ pub struct Core {
     monitor: RefCell<Option<AbortHandle>>,
 }
 
-fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, JsError> {
-    serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what} is not valid JSON: {e}")))
+/// The one conversion of the core's errors: a JS `Error` whose `code` is the gateway's code.
+fn into_js(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
+    err.into()
+}
+
+fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| into_js(Error::InvalidArgument(format!("{what} is not valid JSON: {e}"))))
 }
 
 #[wasm_bindgen]
 impl Core {
     /// Builds the core from the plugin config (JSON) and the host adapters from the shim.
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str, io: JsValue) -> Result<Core, JsError> {
-        let config = Config::from_json(config_json).map_err(|e| JsError::new(&e.to_string()))?;
-        let io = Io::new(io, &config).map_err(|e| JsError::new(&e))?;
+    pub fn new(config_json: &str, io: JsValue) -> Result<Core, JsValue> {
+        let config = Config::from_json(config_json).map_err(|e| into_js(Error::InvalidArgument(e.to_string())))?;
+        let io = Io::new(io, &config).map_err(|e| into_js(Error::Unavailable(e)))?;
         Ok(Core { plugin: Rc::new(Plugin::new(config)), io: Rc::new(io), monitor: RefCell::new(None) })
     }
 
-    /// What to register: tools, methods, service, node invoke policy (JSON).
+    /// What to register: tools, methods, service, node invoke policy, allowlist (JSON).
     pub fn describe(&self) -> String {
-        schema::describe(&self.plugin.config).to_string()
+        register::describe(&self.plugin.config).to_string()
     }
 
     /// Runs a tool; resolves to `{content, details}` as JSON, rejects with the reason.
@@ -48,7 +56,7 @@ impl Core {
         let host = CallHost::new(Rc::clone(&self.io), signal, on_update);
         future_to_promise(async move {
             let args = parse_json("tool arguments", &args_json)?;
-            let out = tools::call(&plugin, &host, &name, &args).await.map_err(|e| JsError::new(&e))?;
+            let out = tools::call(&plugin, &host, &name, &args).await.map_err(into_js)?;
             Ok(JsValue::from_str(&out.to_tool_result()))
         })
     }
@@ -60,7 +68,7 @@ impl Core {
         let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED);
         future_to_promise(async move {
             let params = parse_json("method params", &params_json)?;
-            let out = service::call_method(&plugin, &host, &name, &params).await.map_err(|e| JsError::new(&e))?;
+            let out = methods::call(&plugin, &host, &name, &params).await.map_err(into_js)?;
             Ok(JsValue::from_str(&out))
         })
     }
@@ -71,7 +79,7 @@ impl Core {
         self.stop_monitor();
         let plugin = Rc::clone(&self.plugin);
         let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED).with_emit(emit);
-        let (task, handle) = abortable(async move { service::run(&plugin, &host).await });
+        let (task, handle) = abortable(async move { watch::run(&plugin, &host).await });
         *self.monitor.borrow_mut() = Some(handle);
         spawn_local(async move {
             let _ = task.await;

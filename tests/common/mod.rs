@@ -5,11 +5,18 @@
 
 pub mod recorder;
 
-use clawbernetes::host::{Failure, Host, Level, NodeEntry, CLAWNODE_MARKERS};
+use clawbernetes::io::host::{Failure, FailureKind, Host, Level};
+use clawbernetes::node::entry::{NodeEntry, CLAWNODE_MARKERS};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
 /// The `response` of fixture `tests/fixtures/clawnode/<name>.json`.
 pub fn fixture(name: &str) -> Value {
@@ -30,20 +37,35 @@ pub fn default_commands() -> Vec<String> {
 pub fn clawnode_commands() -> Vec<String> {
     let mut c: Vec<String> = CLAWNODE_MARKERS.iter().map(|s| s.to_string()).collect();
     c.extend(
-        ["gpu.list", "gpu.metrics", "workload.list", "workload.run", "secret.get", "auth.create_key", "system.run"]
-            .map(String::from),
+        [
+            "gpu.list",
+            "gpu.metrics",
+            "workload.list",
+            "workload.logs",
+            "workload.run",
+            "secret.get",
+            "auth.create_key",
+            "system.run",
+        ]
+        .map(String::from),
     );
     c
 }
 
-/// A connected clawnode named `name` (its id is `id-<name>`) declaring `clawnode_commands()`.
+/// A connected clawnode named `name` (its id is `id-<name>`) declaring `clawnode_commands()`,
+/// as today's clawnode lists (protocol 3: no device family; platform `linux x86_64`).
 pub fn node(name: &str) -> NodeEntry {
     NodeEntry {
         id: format!("id-{name}"),
         name: name.to_owned(),
         connected: true,
         commands: clawnode_commands().into(),
+        pending: Vec::new().into(),
         pending_approval: false,
+        client_id: "node-host".to_owned(),
+        caps: ["system", "gpu", "nvidia", "docker", "container"].map(String::from).to_vec().into(),
+        platform: "linux x86_64".to_owned(),
+        device_family: String::new(),
     }
 }
 
@@ -72,9 +94,21 @@ impl FakeNode {
         self
     }
 
-    /// Makes `command` fail.
-    pub fn fail(mut self, command: &str, message: &str, node_answered: bool) -> Self {
-        self.answers.insert(command.to_owned(), Err(Failure { message: message.to_owned(), node_answered }));
+    /// Makes `command` fail with a failure of `kind`.
+    pub fn fail(mut self, command: &str, message: &str, kind: FailureKind) -> Self {
+        self.answers.insert(command.to_owned(), Err(Failure::new(kind, message)));
+        self
+    }
+
+    /// Answers `command` with `payload`.
+    pub fn answer(mut self, command: &str, payload: Value) -> Self {
+        self.answers.insert(command.to_owned(), Ok(payload));
+        self
+    }
+
+    /// Lists the node under `display` (its id stays `id-<name>`).
+    pub fn shown_as(mut self, display: &str) -> Self {
+        self.entry.name = display.to_owned();
         self
     }
 
@@ -101,8 +135,10 @@ impl FakeNode {
     }
 }
 
-/// A host over fixture nodes: every node answers the fixtures unless told otherwise; no
-/// deadline ever fires (`sleep` never resolves), the clock advances 1 ms per reading.
+/// A host over fixture nodes: every node answers the fixtures unless told otherwise. Time is
+/// virtual: the clock advances 1 ms per reading, and [`FakeHost::run`] moves it to the next
+/// timer only when nothing else can run, so deadlines never fire while answers are ready and
+/// waits cost nothing.
 #[derive(Default)]
 pub struct FakeHost {
     pub nodes: Vec<NodeEntry>,
@@ -112,11 +148,58 @@ pub struct FakeHost {
     pub logs: RefCell<Vec<(Level, String)>>,
     pub cancelled: Cell<bool>,
     pub clock: Cell<f64>,
+    /// The state store (`None`: the host has none).
+    pub store: Option<RefCell<HashMap<String, String>>>,
+    /// System events handed to the agent.
+    pub events: RefCell<Vec<String>>,
+    /// Progress texts reported.
+    pub progress: RefCell<Vec<String>>,
+    /// Pending invokes the host admits at once (`None`: no limit); past it, it refuses with
+    /// the gateway's overload error.
+    pub capacity: Option<usize>,
+    pub in_flight: Cell<usize>,
+    /// Pending `sleep`s: when each wakes, and its waker.
+    timers: RefCell<Vec<(f64, Waker)>>,
 }
 
 impl FakeHost {
     pub fn new(nodes: Vec<NodeEntry>) -> Self {
-        Self { nodes, clock: Cell::new(1_700_000_000_000.0), ..Self::default() }
+        Self { nodes, clock: Cell::new(1_700_000_000_000.0), store: Some(RefCell::default()), ..Self::default() }
+    }
+
+    /// Moves the clock `ms` forward.
+    pub fn advance(&self, ms: f64) {
+        self.clock.set(self.clock.get() + ms);
+    }
+
+    /// Drives `fut` to completion on virtual time: whenever nothing is ready to run, the clock
+    /// jumps to the earliest pending `sleep` and wakes it.
+    pub fn run<F: Future>(&self, fut: F) -> F::Output {
+        struct Flag(AtomicBool);
+        impl Wake for Flag {
+            fn wake(self: Arc<Self>) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(Arc::clone(&flag));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            flag.0.store(false, Ordering::SeqCst);
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            if flag.0.load(Ordering::SeqCst) {
+                continue;
+            }
+            let mut timers = self.timers.borrow_mut();
+            let next = timers.iter().enumerate().min_by(|a, b| a.1 .0.total_cmp(&b.1 .0)).map(|(i, _)| i);
+            let Some(i) = next else { panic!("nothing can run and no timer is pending") };
+            let (at, w) = timers.remove(i);
+            self.clock.set(self.clock.get().max(at));
+            w.wake();
+        }
     }
 
     /// A host over described nodes.
@@ -140,8 +223,8 @@ impl FakeHost {
     pub fn default_answer(command: &str) -> Answer {
         match command {
             "node.health" | "node.capabilities" | "gpu.list" | "gpu.metrics" | "workload.list" | "workload.run"
-            | "secret.get" | "auth.create_key" | "system.run" | "system.info" => Ok(fixture(command)),
-            other => Err(Failure { message: format!("COMMAND_ERROR: no fixture for {other}"), node_answered: true }),
+            | "workload.logs" | "secret.get" | "auth.create_key" | "system.run" | "system.info" => Ok(fixture(command)),
+            other => Err(Failure::node(format!("COMMAND_ERROR: no fixture for {other}"))),
         }
     }
 
@@ -151,22 +234,58 @@ impl FakeHost {
     }
 }
 
+/// Resolves on its second poll (the first wakes itself): lets other futures run.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 impl Host for FakeHost {
-    async fn list_nodes(&self) -> Result<Vec<NodeEntry>, String> {
-        Ok(self.nodes.clone())
+    async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
+        Ok(self.nodes.iter().cloned().map(Rc::new).collect())
     }
 
-    async fn invoke(&self, node_id: &str, command: &str, params: &Value, _timeout_ms: u64) -> Result<Value, Failure> {
+    async fn invoke(&self, node_id: &str, command: &str, params: &Value, _timeout_ms: u64) -> Result<String, Failure> {
         let name = self.nodes.iter().find(|n| n.id == node_id).map_or(node_id, |n| n.name.as_str());
         self.invokes.borrow_mut().push((name.to_owned(), command.to_owned(), params.clone()));
-        match self.answers.get(&(node_id.to_owned(), command.to_owned())) {
+        if let Some(cap) = self.capacity {
+            if self.in_flight.get() >= cap {
+                return Err(Failure::new(
+                    FailureKind::Backpressure,
+                    "UNAVAILABLE: WorkerTaskError: worker task capacity reached: code=overloaded",
+                ));
+            }
+            self.in_flight.set(self.in_flight.get() + 1);
+            YieldOnce(false).await;
+            self.in_flight.set(self.in_flight.get() - 1);
+        }
+        let answer = match self.answers.get(&(node_id.to_owned(), command.to_owned())) {
             Some(a) => a.clone(),
             None => Self::default_answer(command),
-        }
+        };
+        answer.map(|v| v.to_string())
     }
 
-    async fn sleep(&self, _ms: u64) {
-        std::future::pending::<()>().await;
+    async fn sleep(&self, ms: u64) {
+        let at = self.clock.get() + ms as f64;
+        std::future::poll_fn(|cx| {
+            if self.clock.get() >= at {
+                return Poll::Ready(());
+            }
+            self.timers.borrow_mut().push((at, cx.waker().clone()));
+            Poll::Pending
+        })
+        .await;
     }
 
     fn now_ms(&self) -> f64 {
@@ -180,5 +299,29 @@ impl Host for FakeHost {
 
     fn log(&self, level: Level, message: &str) {
         self.logs.borrow_mut().push((level, message.to_owned()));
+    }
+
+    fn progress(&self, text: &str, _details: &Value) {
+        self.progress.borrow_mut().push(text.to_owned());
+    }
+
+    async fn load(&self, key: &str) -> Result<Option<String>, String> {
+        let store = self.store.as_ref().ok_or("no store")?;
+        Ok(store.borrow().get(key).cloned())
+    }
+
+    async fn save(&self, key: &str, value: &str) -> Result<(), String> {
+        let store = self.store.as_ref().ok_or("no store")?;
+        store.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn can_notify_agent(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn notify_agent(&self, text: &str) -> Result<(), String> {
+        self.events.borrow_mut().push(text.to_owned());
+        Ok(())
     }
 }

@@ -1,0 +1,166 @@
+//! What the monitor tells the agent (pure): one coalesced message per tick naming each node
+//! whose state crossed the configured severity (going bad, or recovering), with a cool-down
+//! per node so a flapping node does not speak every tick — its next message says it flapped.
+
+use crate::assess::State;
+use crate::config::{AlertLevel, Alerts};
+use crate::monitor::Transition;
+use std::collections::HashMap;
+
+/// Nodes named in one message at most (then "…and N more").
+pub const MAX_NODES: usize = 20;
+
+/// How severe a state is for alerting (0: fine).
+fn level(s: State) -> u8 {
+    match s {
+        State::Healthy => 0,
+        State::Degraded => 1,
+        State::Unhealthy | State::Unreachable | State::Unusable => 2,
+        State::Offline | State::Gone => 3,
+    }
+}
+
+fn threshold(l: AlertLevel) -> u8 {
+    match l {
+        AlertLevel::Degraded => 1,
+        AlertLevel::Unhealthy => 2,
+        AlertLevel::Offline => 3,
+    }
+}
+
+/// What the agent last heard about one node.
+#[derive(Debug, Clone, PartialEq)]
+struct Told {
+    /// The state it was told about.
+    state: State,
+    /// When it was last told the node went bad (the cool-down runs from there).
+    bad_at: f64,
+    /// Changes since, not told because of the cool-down.
+    muted: u32,
+    /// The latest state and reason while muted.
+    latest: Option<(State, String)>,
+}
+
+/// The alerting state across ticks.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Alerter {
+    told: HashMap<String, (String, Told)>,
+}
+
+impl Alerter {
+    /// The message for one tick's transitions, if any should reach the agent, at `now`. A node
+    /// going bad is told unless it went bad less than `cooldownMs` ago; a recovery is told at
+    /// once when the agent was told the node is bad; changes held back by the cool-down are
+    /// summed up as flapping when it ends.
+    pub fn on_tick(&mut self, transitions: &[Transition], cfg: &Alerts, now: f64) -> Option<String> {
+        if !cfg.enabled {
+            return None;
+        }
+        let min = threshold(cfg.min_severity);
+        let cooldown = cfg.cooldown_ms as f64;
+        let mut lines: Vec<String> = Vec::new();
+        for t in transitions {
+            let bad_now = level(t.to) >= min;
+            let was_bad = t.from.is_some_and(|f| level(f) >= min);
+            if !bad_now && (!was_bad || t.from.is_none()) {
+                continue;
+            }
+            let line =
+                format!("{}: {} → {} ({})", t.node_name, t.from.map_or("new", State::as_str), t.to.as_str(), t.reason);
+            let entry = self.told.get_mut(&t.node_id);
+            let muted = match entry {
+                Some((_, told)) if bad_now => now - told.bad_at < cooldown,
+                Some((_, told)) => level(told.state) < min,
+                None => !bad_now,
+            };
+            match (muted, entry) {
+                (true, Some((_, told))) => {
+                    told.muted += 1;
+                    told.latest = Some((t.to, t.reason.clone()));
+                }
+                (true, None) => {}
+                (false, entry) => {
+                    let bad_at = if bad_now { now } else { entry.as_ref().map_or(now, |(_, t)| t.bad_at) };
+                    let told = Told { state: t.to, bad_at, muted: 0, latest: None };
+                    self.told.insert(t.node_id.clone(), (t.node_name.clone(), told));
+                    lines.push(line);
+                }
+            }
+        }
+        for (name, told) in self.told.values_mut() {
+            if told.muted == 0 || now - told.bad_at < cooldown {
+                continue;
+            }
+            let muted = std::mem::take(&mut told.muted);
+            let Some((state, reason)) = told.latest.take() else { continue };
+            if state != told.state || muted >= 2 {
+                lines.push(format!(
+                    "{name}: flapping ({muted} changes held back over {:.0} min), now {} ({reason})",
+                    (now - told.bad_at) / 60_000.0,
+                    state.as_str()
+                ));
+                told.state = state;
+                if level(state) >= min {
+                    told.bad_at = now;
+                }
+            }
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        lines.sort();
+        let n = lines.len();
+        let mut text =
+            format!("clawbernetes health monitor: {} node{} changed state.", n, if n == 1 { "" } else { "s" });
+        for l in lines.iter().take(MAX_NODES) {
+            text.push_str("\n- ");
+            text.push_str(l);
+        }
+        if n > MAX_NODES {
+            text.push_str(&format!("\n…and {} more (claw_fleet_status has every node).", n - MAX_NODES));
+        }
+        Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tr(id: &str, from: Option<State>, to: State, at: f64) -> Transition {
+        Transition {
+            node_id: id.into(),
+            node_name: id.into(),
+            from,
+            to,
+            reason: "why".into(),
+            at,
+            before_restart: false,
+        }
+    }
+
+    #[test]
+    fn bad_turns_and_recoveries_alert_once_and_flapping_is_coalesced() {
+        let cfg = Alerts { enabled: true, min_severity: AlertLevel::Unhealthy, cooldown_ms: 60_000 };
+        let mut a = Alerter::default();
+        let msg = |line: &str| Some(format!("clawbernetes health monitor: 1 node changed state.\n- {line}"));
+        assert_eq!(a.on_tick(&[tr("n1", None, State::Healthy, 0.0)], &cfg, 0.0), None);
+        assert_eq!(a.on_tick(&[tr("n1", Some(State::Healthy), State::Degraded, 1.0)], &cfg, 1.0), None);
+        assert_eq!(
+            a.on_tick(&[tr("n1", Some(State::Degraded), State::Unhealthy, 2.0)], &cfg, 2.0),
+            msg("n1: degraded → unhealthy (why)")
+        );
+        assert_eq!(
+            a.on_tick(&[tr("n1", Some(State::Unhealthy), State::Healthy, 3.0)], &cfg, 3.0),
+            msg("n1: unhealthy → healthy (why)")
+        );
+        assert_eq!(a.on_tick(&[tr("n1", Some(State::Healthy), State::Unhealthy, 4.0)], &cfg, 4.0), None);
+        assert_eq!(a.on_tick(&[tr("n1", Some(State::Unhealthy), State::Healthy, 5.0)], &cfg, 5.0), None);
+        assert_eq!(a.on_tick(&[], &cfg, 30_000.0), None);
+        assert_eq!(
+            a.on_tick(&[], &cfg, 62_002.0),
+            msg("n1: flapping (2 changes held back over 1 min), now healthy (why)")
+        );
+        assert_eq!(a.on_tick(&[], &cfg, 200_000.0), None);
+    }
+}

@@ -1,0 +1,240 @@
+//! What the container runtime accepts for `workload.run`'s parameters (pure). clawnode passes
+//! them to `docker run` / `podman run` verbatim, so the runtime's own rules apply: the checks
+//! here refuse exactly what it would refuse, plus what would be unsafe (volumes that hand a
+//! container the host or its container engine, env entries without `=`, which docker fills
+//! from clawnode's own environment), and every fix they propose is right when copied.
+
+use crate::error::{invalid, Error};
+use crate::json::kind;
+use serde_json::Value;
+
+/// Docker's smallest memory limit (`Minimum memory limit allowed is 6MB`).
+pub const MIN_MEMORY_MB: f64 = 6.0;
+
+/// A size as Docker reads it (`docker run --memory/--shm-size`: go-units `RAMInBytes`, the
+/// parser Docker 23 and later use): a non-negative number (decimals allowed: `1.5`, `.5`,
+/// `32.`), optionally one space, then nothing (bytes) or a unit — `b`, or `k`, `m`, `g`, `t`, `p`
+/// alone or followed by `b` or `ib`, in any case (`8g`, `8GB`, `512mb`, `16GiB`); `16Gi` is
+/// refused, as Docker refuses it. Units are binary (1k = 1024) and the byte count is truncated,
+/// as Docker does. Returns the size in bytes and the same size in the plainest form every
+/// clawnode path reads (`8g`, `1536m`, or whole bytes).
+pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
+    let refuse = |why: &str| {
+        invalid(format!(
+            "{key} {s:?} is not a size Docker reads ({why}): write a number, optionally one space, then b, k, m, g, t \
+             or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""
+        ))
+    };
+    let (number, suffix) = match s.split_once(' ') {
+        Some(parts) => parts,
+        None => {
+            let end = s.rfind(|c: char| c.is_ascii_digit() || c == '.').ok_or_else(|| refuse("no number"))?;
+            s.split_at_checked(end + 1).ok_or_else(|| refuse("no number"))?
+        }
+    };
+    let plain = !number.is_empty()
+        && number.chars().any(|c| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.matches('.').count() <= 1;
+    let value: f64 =
+        number.parse().ok().filter(|_| plain).ok_or_else(|| refuse("the number is not a plain decimal"))?;
+    let suffix = suffix.to_ascii_lowercase();
+    let power = match suffix.as_bytes() {
+        [] | [b'b'] => 0,
+        [unit] | [unit, b'b'] | [unit, b'i', b'b'] => match unit {
+            b'k' => 1,
+            b'm' => 2,
+            b'g' => 3,
+            b't' => 4,
+            b'p' => 5,
+            _ => return Err(refuse(&format!("unknown unit {suffix:?}"))),
+        },
+        _ => return Err(refuse(&format!("unknown unit {suffix:?}"))),
+    };
+    let bytes = (value * 1024f64.powi(power)).trunc();
+    if bytes > 9.2e18 {
+        return Err(invalid(format!("{key} {s:?} is larger than Docker accepts (8 EiB)")));
+    }
+    Ok((bytes, plainest(bytes)))
+}
+
+/// `bytes` in the largest of g, m, k that divides it exactly, else whole bytes.
+fn plainest(bytes: f64) -> String {
+    if bytes == 0.0 {
+        return "0".to_owned();
+    }
+    for (unit, scale) in [("g", 1024f64.powi(3)), ("m", 1024f64.powi(2)), ("k", 1024.0)] {
+        if bytes >= scale && (bytes / scale).fract() == 0.0 {
+            return format!("{}{unit}", bytes / scale);
+        }
+    }
+    format!("{bytes}")
+}
+
+/// Turns `env` (an object of scalars, or an array of `KEY=VALUE`) into `KEY=VALUE` strings.
+/// Docker takes any name that is not empty and holds no `=` (dots included, as in
+/// `discovery.type`); values may hold anything but NUL.
+pub fn env(v: &Value) -> Result<Vec<String>, Error> {
+    let check = |k: &str, val: &str| -> Result<(), Error> {
+        if k.is_empty() || k.contains(['=', '\0']) {
+            return Err(invalid(format!("env name {k:?} must be non-empty and hold no '=' (Docker's rule)")));
+        }
+        if val.contains('\0') || val.len() > 32 * 1024 {
+            return Err(invalid(format!("env {k}: the value must be at most 32 KB, without NUL")));
+        }
+        Ok(())
+    };
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, val)| {
+                let text = match val {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(invalid(format!(
+                            "env {k} must be a string, number or boolean, got {}",
+                            kind(other)
+                        )))
+                    }
+                };
+                check(k, &text)?;
+                Ok(format!("{k}={text}"))
+            })
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                let s = item
+                    .as_str()
+                    .ok_or_else(|| invalid(format!("env items must be \"KEY=VALUE\" strings, got {}", kind(item))))?;
+                let Some((k, val)) = s.split_once('=') else {
+                    return Err(invalid(format!(
+                        "env item {s:?} has no '=': Docker would copy {s}'s value from the node agent's own \
+                         environment; write it as \"{s}=<value>\""
+                    )));
+                };
+                check(k, val)?;
+                Ok(s.to_owned())
+            })
+            .collect(),
+        other => Err(invalid(format!("env must be an object or an array, got {}", kind(other)))),
+    }
+}
+
+/// Checks a container name: Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]+` (at least two characters).
+pub fn container_name(s: &str) -> Result<(), Error> {
+    let ok = s.chars().count() >= 2
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "name {s:?} is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more \
+             characters, starting with a letter or digit)"
+        )))
+    }
+}
+
+/// Checks a container image reference (`[registry[:port]/]path[:tag][@sha256:…]`): Docker's
+/// reference grammar; a reference starting with `-` would be read as a flag.
+pub fn image(s: &str) -> Result<(), Error> {
+    let bad = |why: &str| Err(invalid(format!("image {s:?} is not a valid image reference: {why}")));
+    if s.len() > 255 {
+        return bad("longer than 255 characters");
+    }
+    if s.starts_with('-') {
+        return bad("it starts with '-'");
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it contains white space");
+    }
+    let (rest, digest) = match s.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        let ok = d
+            .strip_prefix("sha256:")
+            .is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        if !ok {
+            return bad("the digest must be sha256: and 64 lowercase hex digits");
+        }
+    }
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (path, tag) = match rest.get(last_slash..).and_then(|tail| tail.find(':')) {
+        Some(i) => (rest.get(..last_slash + i).unwrap_or(rest), rest.get(last_slash + i + 1..)),
+        None => (rest, None),
+    };
+    if let Some(t) = tag {
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            return bad("the tag may use letters, digits, '_', '.' and '-' (not first), up to 128");
+        }
+    }
+    let mut parts: Vec<&str> = path.split('/').collect();
+    if parts.len() > 1 && parts.first().is_some_and(|h| h.contains(['.', ':']) || *h == "localhost") {
+        let host = parts.remove(0);
+        let (name, port) = host.split_once(':').map_or((host, None), |(h, p)| (h, Some(p)));
+        let host_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return bad("the registry host is malformed");
+        }
+    }
+    for p in parts {
+        let ok = !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            && p.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && p.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            return bad("path components are lowercase letters, digits and '.', '_', '-' inside");
+        }
+    }
+    Ok(())
+}
+
+/// Checks a volume mapping `host:container[:ro|rw|z|Z]`; refuses the host root and the folders
+/// holding the container engine, which give a container the power of the engine itself.
+pub fn volume(s: &str) -> Result<(), Error> {
+    let bad = |why: &str| Err(invalid(format!("volume {s:?} {why}")));
+    if s.contains(char::is_whitespace) {
+        return bad("must not contain white space");
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    let (src, dst, opts) = match parts.as_slice() {
+        [a, b] => (*a, *b, None),
+        [a, b, c] => (*a, *b, Some(*c)),
+        _ => return bad("must be host:container or host:container:ro"),
+    };
+    let is_named = src.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && src.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let is_path = |p: &str| p.starts_with('/') && !p.split('/').any(|seg| seg == "..") && !p.contains(char::is_control);
+    if !(is_named || is_path(src)) {
+        return bad("must name an absolute host path or a volume name as its source");
+    }
+    let is_root = src.starts_with('/') && src.split('/').all(|seg| seg.is_empty() || seg == ".");
+    // The folders that hold the container engine's socket or state give the same power as it.
+    let normalised: Vec<&str> = src.split('/').filter(|seg| !seg.is_empty() && *seg != ".").collect();
+    let engine = matches!(
+        normalised.as_slice(),
+        ["var"] | ["run"] | ["var", "run"] | ["var", "lib", "docker"] | ["run", "docker"]
+    );
+    if is_root || engine || src.contains("docker.sock") {
+        return bad("would give the container the host's root or its container engine");
+    }
+    if !is_path(dst) {
+        return bad("must name an absolute container path");
+    }
+    if let Some(o) = opts {
+        if !o.split(',').all(|x| matches!(x, "ro" | "rw" | "z" | "Z")) {
+            return bad("options may be ro, rw, z, Z");
+        }
+    }
+    Ok(())
+}
