@@ -10,7 +10,6 @@
 // Built into dist/cli.js (scripts/build-ui.mjs) and loaded by the shim's registerCli only in
 // CLI processes. Commander comes from the host: registerCli hands over its native program.
 import { renderGpus, renderStatus, renderWorkloads } from "./render.js";
-import { readFleetDetails } from "../ui/src/shapes.js";
 
 /** Exit code of `status` when the fleet has a critical problem. */
 export const EXIT_CRITICAL = 2;
@@ -52,7 +51,7 @@ export async function registerFleetCli(program) {
     configure: (c) => c.option("--node <filter>", "Only nodes whose id is this or whose name contains it"),
     toArgs: (o) => pick({ nodeFilter: o.node }),
     render: (out) => renderStatus(out.details),
-    exitCode: (details) => (readFleetDetails(details).severity === "critical" ? EXIT_CRITICAL : 0),
+    exitCode: (details) => (details.severity === "critical" ? EXIT_CRITICAL : 0),
   });
 
   toolCommand("gpus", "Every GPU with its utilisation, temperature and who holds it (claw_gpu_inventory)", "claw_gpu_inventory", {

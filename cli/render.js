@@ -2,7 +2,7 @@
 // colours, so the output is the same on a terminal, in a pipe and in a test). Every number and
 // order is the core's; this module only lays them out.
 import Table from "cli-table3";
-import { NODE_STATES, readFleetDetails, readGpuInventory } from "../ui/src/shapes.js";
+import { NODE_STATES, readGpuInventory, readWorkloads } from "../ui/src/shapes.js";
 
 const PLAIN = { head: [], border: [] };
 // box-drawing frame without a rule between rows
@@ -19,11 +19,10 @@ const dash = (v) => (v === null || v === undefined || v === "" ? "-" : String(v)
 const gbOf = (availableMb, totalMb) => (typeof availableMb === "number" && typeof totalMb === "number" ? `${Math.round(availableMb / 1024)}/${Math.round(totalMb / 1024)} GB` : "-");
 
 /** claw_fleet_status details: a one-line summary, the node table and the problem table. */
-export function renderStatus(rawDetails) {
-  const d = readFleetDetails(rawDetails);
+export function renderStatus(d) {
   const counts = NODE_STATES.filter((s) => typeof d.nodes[s] === "number").map((s) => `${d.nodes[s]} ${s}`);
   const lines = [
-    `Fleet: ${d.nodes.total} nodes (${counts.join(", ")})${d.severity ? `, severity ${d.severity}` : ""}`,
+    `Fleet: ${d.nodes.total} nodes (${counts.join(", ")}), severity ${d.severity}`,
     `GPUs: ${d.gpus.free}/${d.gpus.total} free. Memory: ${gbOf(d.memory.availableMb, d.memory.totalMb)} available. Containers: ${d.workloads.running} running of ${d.workloads.total}.`,
     table(
       ["NODE", "STATE", "WHY", "GPUS FREE", "MEMORY AVAIL", "LOAD/CPU", "RUNNING"],
@@ -51,12 +50,13 @@ export function renderGpus(raw) {
 }
 
 /** claw_workloads details: the counts by Docker state and one row per container. */
-export function renderWorkloads(d) {
+export function renderWorkloads(raw) {
+  const d = readWorkloads(raw);
   const counts = Object.entries(d.counts ?? {})
     .filter(([, n]) => n)
     .map(([state, n]) => `${n} ${state}`);
   const lines = [
-    `Containers: ${d.total}${counts.length ? ` (${counts.join(", ")})` : ""}${typeof d.unhealthy === "number" ? `, ${d.unhealthy} unhealthy` : ""}.`,
+    `Containers: ${d.total}${counts.length ? ` (${counts.join(", ")})` : ""}, ${d.unhealthy} unhealthy.`,
     table(
       ["NODE", "NAME", "IMAGE", "STATE", "HEALTH", "STATUS"],
       d.workloads.map((w) => [w.nodeName, w.name, w.image, w.state, dash(w.health), w.status]),

@@ -1,7 +1,7 @@
 // End-to-end, the operator's surfaces: the Control UI Fleet page and dashboard widget in a real
 // browser (Debian's Chromium through playwright-core), the `openclaw clawbernetes` CLI and the
 // `/fleet` slash command — against a real OpenClaw gateway with the plugin as published and the
-// default simulated fleet connected (no timed faults). The monitor checks every 3 s: today's core
+// default simulated fleet connected (no timed faults). The monitor checks every 3 s: the core
 // broadcasts transitions only from its timer's ticks, not from clawbernetes.health-check.
 //
 // E2E_DOCS=1 also refreshes docs/screenshots/*.png and docs/benchmarks/control-ui.md.
@@ -17,14 +17,11 @@ const DOCS = !!process.env.E2E_DOCS;
 const FLEET_PAGE = pluginPagePath("clawbernetes", "fleet");
 const RED = "rgb(217, 48, 37)"; // .cbf-state--unhealthy background
 
-// What the default fleet's monitor answer says. Today's core answers {states, nodes, ...} and the
-// page takes the GPU numbers from clawbernetes.gpu-inventory (the RTX node's metrics fail: 28
-// GPUs listed); the redesigned core answers {status: FleetStatus, ...} with 30 GPUs (the RTX
-// node's 2 listed in state unknown). `redesigned` picks the set that applies.
-const EXPECTED = {
-  today: { counts: { unhealthy: 2, offline: 0, degraded: 2, healthy: 4, gone: 0 }, gpus: "23/28", heatCells: 28 },
-  redesigned: { counts: { total: 8, unhealthy: 2, unreachable: 0, unusable: 0, offline: 0, degraded: 4, healthy: 2 }, gpus: "23/30", heatCells: 30 },
-};
+// What the core says about the default fleet (sim/fleets/default.toml): the RTX node's GPU
+// metrics fail, so its 2 GPUs are listed in state unknown (30 GPUs, 23 free).
+const EXPECTED = { counts: { total: 8, unhealthy: 2, unreachable: 0, unusable: 0, offline: 0, degraded: 4, healthy: 2 }, gpus: "23/30", heatCells: 30 };
+// The commands the tools use, let through the gateway's allowlist (README, "Let the commands through").
+const ALLOW = ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list", "workload.logs", "workload.run"];
 const WORKLOAD_COUNTS = { running: 2, exited: 2, created: 1, paused: 1, dead: 1 };
 
 let gw;
@@ -54,10 +51,10 @@ before(async () => {
     port: h.PORTS.operator,
     label: "operator",
     pluginConfig: { healthIntervalMs: 3000 },
-    gatewayExtra: { controlUi: { experimental: { customPlugins: true } } },
+    gatewayExtra: { nodes: { commands: { allow: ALLOW } }, controlUi: { experimental: { customPlugins: true } } },
   });
   sim = await h.startFleet(gw);
-  await h.eventually(async () => (await op.call("clawbernetes.fleet-status")).nodes?.length === 8, { what: "a check that sees the 8 nodes", timeoutMs: 60000 });
+  await h.eventually(async () => (await op.call("clawbernetes.fleet-status")).status?.nodes.total === 8, { what: "a check that sees the 8 nodes", timeoutMs: 60000 });
   browser = await openBrowser(gw.dir);
   page = browser.page;
   await signIn(page, gw);
@@ -72,7 +69,6 @@ after(async () => {
 /** A tool's details without the fan-out's own counters (in-flight peak, retries), which vary with load. */
 const fleetFacts = ({ fanout, ...facts }) => facts;
 const monitorAnswer = () => op.call("clawbernetes.fleet-status");
-const isRedesigned = (answer) => "status" in answer;
 const chip = (root, name) => root.locator(`[data-cb="${name}"] b`).textContent();
 
 async function openFleetPage() {
@@ -99,28 +95,27 @@ test("the sidebar has a Fleet item that opens the plugin's page", async () => {
 });
 
 test("the Fleet page shows exactly the default fleet's counts, the same the method returns", async () => {
-  const answer = await monitorAnswer();
+  const { status } = await monitorAnswer();
   const root = await openFleetPage();
-  const expected = EXPECTED[isRedesigned(answer) ? "redesigned" : "today"];
-  const counts = isRedesigned(answer) ? answer.status.nodes : answer.states;
   const shown = {};
-  for (const state of Object.keys(expected.counts)) shown[state] = Number(await chip(root, `count-${state}`));
-  assert.deepEqual(shown, expected.counts);
-  assert.deepEqual(shown, Object.fromEntries(Object.keys(expected.counts).map((s) => [s, counts[s]])));
+  for (const state of Object.keys(EXPECTED.counts)) shown[state] = Number(await chip(root, `count-${state}`));
+  assert.deepEqual(shown, EXPECTED.counts);
+  assert.deepEqual(shown, Object.fromEntries(Object.keys(EXPECTED.counts).map((s) => [s, status.nodes[s]])));
+  assert.equal(await chip(root, "gpus-free"), EXPECTED.gpus);
+  assert.equal(`${status.gpus.free}/${status.gpus.total}`, EXPECTED.gpus);
+  assert.equal(await chip(root, "memory"), `${Math.round(status.memory.availableMb / 1024)} GB of ${Math.round(status.memory.totalMb / 1024)} GB`);
+  assert.equal(await chip(root, "memory"), "6537 GB of 7430 GB");
+  assert.equal(await chip(root, "containers-running"), "2");
 
-  const inventory = await op.call("clawbernetes.gpu-inventory");
-  const gpus = isRedesigned(answer) ? `${answer.status.gpus.free}/${answer.status.gpus.total}` : `${inventory.available}/${inventory.total}`;
-  assert.equal(await chip(root, "gpus-free"), expected.gpus);
-  assert.equal(gpus, expected.gpus);
-
-  // the node table: the core's order and states, problems first
-  const rows = await root.locator('[data-cb="nodes"] tr[data-node]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.node, tr.dataset.state]));
-  const nodes = isRedesigned(answer) ? answer.status.nodeDetails : answer.nodes;
-  assert.deepEqual(rows, nodes.map((n) => [n.nodeName, n.state]));
-  assert.equal(rows.length, 8);
-  assert.equal(await root.locator(".cbf-gpu").count(), expected.heatCells);
+  // the node table: the core's order, states and reasons, problems first
+  const rows = await root.locator('[data-cb="nodes"] tr[data-node]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.node, tr.dataset.state, tr.querySelector(".cbf-why").textContent]));
+  assert.deepEqual(rows, status.nodeDetails.map((n) => [n.nodeName, n.state, n.reason]));
+  assert.deepEqual(rows.slice(0, 2).map((r) => r[0]), ["gpu-a100-hot", "gpu-l4-disk"]);
+  const hot = root.locator('[data-cb="nodes"] tr[data-node="gpu-a100-hot"] td');
+  assert.deepEqual((await hot.allTextContents()).slice(3), ["3/4", "946 GB of 1008 GB", "0.09", "1"]);
+  assert.equal(await root.locator(".cbf-gpu").count(), EXPECTED.heatCells);
   const hotCell = root.locator('.cbf-heat-node[data-node="gpu-a100-hot"] .cbf-gpu[data-gpu="2"]');
-  assert.equal(await hotCell.getAttribute("title"), "gpu-a100-hot GPU 2 (NVIDIA A100-SXM4-80GB): 0% busy, 93 °C, free");
+  assert.equal(await hotCell.getAttribute("title"), "gpu-a100-hot GPU 2: 0% busy, 93 °C, free");
 
   // workloads: the core's counts by Docker state and its order
   const wl = await op.call("clawbernetes.workloads");
@@ -129,6 +124,7 @@ test("the Fleet page shows exactly the default fleet's counts, the same the meth
     assert.equal(wl.counts[state], n, state);
   }
   assert.equal(Number(await chip(root, "workloads-total")), 7);
+  assert.equal(Number(await chip(root, "workloads-unhealthy")), 0);
   const shownWorkloads = await root.locator('[data-cb="workloads"] tr[data-workload]').evaluateAll((trs) => trs.map((tr) => tr.dataset.workload));
   assert.deepEqual(shownWorkloads, wl.workloads.map((w) => w.name));
   assert.deepEqual(browser.errors, []);
@@ -138,22 +134,22 @@ test("the dashboard widget renders the fleet summary and links to the page", asy
   const session = await op.call("sessions.create", { agentId: "main", label: "Fleet board" });
   const board = await op.call("board.widget.put", { sessionKey: session.key, name: "fleet", title: "Fleet", content: { kind: "plugin", pluginKind: "clawbernetes:fleet-summary", props: {} } });
   assert.equal(board.widgets[0].pluginKind, "clawbernetes:fleet-summary");
-  const answer = await monitorAnswer();
-  const expected = EXPECTED[isRedesigned(answer) ? "redesigned" : "today"];
+  const { status } = await monitorAnswer();
 
   await page.goto(`${gw.url}/dashboards`);
   const link = page.locator(`a[href^="/dashboard/"][href$="${session.key.split(":").at(-1).replaceAll("-", "")}"]`).first();
   await link.click();
   const widget = page.locator('[data-cb="widget"]');
   await widget.locator('[data-cb="problems"]').waitFor({ timeout: 60000 });
-  for (const [state, n] of Object.entries(expected.counts)) {
-    if (state === "total" || n === 0) continue;
+  for (const [state, n] of Object.entries(EXPECTED.counts)) {
+    if (n === 0) continue; // the widget shows the states that have nodes
     assert.equal(Number(await chip(widget, `count-${state}`)), n, state);
   }
-  assert.equal(await chip(widget, "gpus-free"), expected.gpus);
+  assert.equal(await chip(widget, "gpus-free"), EXPECTED.gpus);
   const problems = await widget.locator('[data-cb="problems"] li.cbf-problem').allTextContents();
-  const coreProblems = isRedesigned(answer) ? answer.status.problems : answer.nodes.flatMap((n) => n.problems.map((p) => ({ nodeName: n.nodeName, ...p })));
-  assert.deepEqual(problems, coreProblems.slice(0, 3).map((p) => `${p.nodeName} ${p.message}`));
+  assert.deepEqual(problems, status.problems.slice(0, 3).map((p) => `${p.nodeName} ${p.message}`));
+  assert.deepEqual(problems, ["gpu-a100-hot GPU 2 at 93 °C (critical at 90 °C)", "gpu-l4-disk disk / 97% full (critical at 95%)", "cpu-batch load 2.89 per CPU over 5 min on 64 CPUs (warning at 2)"]);
+  assert.equal(await widget.locator(".cbf-more").textContent(), "and 3 more");
   await savePicture(widget.locator("xpath=ancestor::*[contains(@class,'widget') or contains(@class,'cell')][1]"), "fleet-widget.png", widget);
 
   await widget.locator('[data-cb="open-page"]').click();
@@ -178,10 +174,15 @@ test("openclaw clawbernetes status --json answers what claw_fleet_status answers
   const tool = (await h.tool(gw, "claw_fleet_status")).details;
   const run = h.openclawCliResult(gw, ["clawbernetes", "status", "--json"]);
   assert.deepEqual(fleetFacts(JSON.parse(run.stdout)), fleetFacts(tool));
-  // the default fleet has two critical problems: the redesigned core rates it critical (exit 2);
-  // today's core gives no severity, so the CLI cannot tell and exits 0
-  assert.equal(run.status, "severity" in tool ? 2 : 0);
-  if ("severity" in tool) assert.equal(tool.severity, "critical");
+  // the default fleet has two critical problems: the core rates it critical, the CLI exits 2
+  assert.equal(tool.severity, "critical");
+  assert.equal(run.status, 2);
+  const human = h.openclawCliResult(gw, ["clawbernetes", "status", "--node", "gpu-a100"]);
+  assert.equal(human.status, 2);
+  assert.equal(human.stdout.split("\n").slice(0, 2).join("\n"), [
+    "Fleet: 1 nodes (1 unhealthy, 0 unreachable, 0 unusable, 0 offline, 0 degraded, 0 healthy), severity critical",
+    "GPUs: 3/4 free. Memory: 946/1008 GB available. Containers: 1 running of 1.",
+  ].join("\n"));
 });
 
 test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a table", () => {
@@ -201,8 +202,8 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
       "Not answering (1):",
       "┌───────────────┬────────────────────────────────────────────────────────────────────────┐",
       "│ NODE          │ ERROR                                                                  │",
-      "│ gpu-rtx-flaky │ gpu.metrics: COMMAND_ERROR: nvidia-smi failed: Failed to initialize    │",
-      "│               │ NVML: Driver/library version mismatch                                  │",
+      "│ gpu-rtx-flaky │ gpu.metrics: UNAVAILABLE: COMMAND_ERROR: nvidia-smi failed: Failed to  │",
+      "│               │ initialize NVML: Driver/library version mismatch                       │",
       "└───────────────┴────────────────────────────────────────────────────────────────────────┘",
       "",
     ].join("\n"),
@@ -214,8 +215,8 @@ test("openclaw clawbernetes workloads --state exited and deploy --dry-run give t
   assert.equal(wl.status, 0);
   assert.deepEqual(fleetFacts(JSON.parse(wl.stdout)), fleetFacts((await h.tool(gw, "claw_workloads", { state: "exited" })).details));
   assert.deepEqual(JSON.parse(wl.stdout).workloads.map((w) => [w.nodeName, w.name, w.exitCode]), [
-    ["gpu-h100-b", "eval-nightly", 0],
     ["gpu-h100-b", "data-prep", 137],
+    ["gpu-h100-b", "eval-nightly", 0],
   ]);
 
   const args = ["--image", "pytorch/pytorch:2.0", "--gpus", "1", "--strategy", "spread", "--memory", "32g", "--env", "EPOCHS=3", "--dry-run"];
@@ -223,7 +224,7 @@ test("openclaw clawbernetes workloads --state exited and deploy --dry-run give t
   assert.equal(plan.status, 0);
   const tool = await h.tool(gw, "claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, strategy: "spread", memory: "32g", env: { EPOCHS: "3" }, dryRun: true, command: ["python", "train.py"] });
   assert.equal(plan.stdout, `${tool.content.map((c) => c.text).join("\n")}\n`);
-  assert.match(plan.stdout, /^Plan \(dry run: nothing run\): gpu-h100-a would run it \(GPU 0, spread\)\./);
+  assert.equal(plan.stdout.split("\n")[0], "Plan (dry run: nothing run): gpu-h100-a would run pytorch/pytorch:2.0 (GPU 0, spread).");
 });
 
 test("openclaw clawbernetes deploy refuses a bad option value before asking the gateway (exit 1, Commander's message)", () => {

@@ -1,10 +1,10 @@
 // The one module that reads the core's answers for the Control UI and the CLI (ui/src/shapes.js)
-// and the CLI's tables (cli/render.js), over fixed answers in both shapes the core has had.
+// and the CLI's tables (cli/render.js), over fixed answers in the core's shapes.
 // The browser and the real CLI are tested end to end in tests/e2e/operator.test.mjs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { renderStatus } from "../../cli/render.js";
-import { loadFleet, METHODS, readFleetDetails, readGpuInventory, readTransitionEvent } from "../../ui/src/shapes.js";
+import { renderStatus, renderWorkloads } from "../../cli/render.js";
+import { loadFleet, METHODS, readGpuInventory, readTransitionEvent } from "../../ui/src/shapes.js";
 
 const node = (name, state, extra = {}) => ({
   nodeId: `id-${name}`,
@@ -49,7 +49,7 @@ function gatewayAnswering(answers) {
   };
 }
 
-test("the redesigned fleet answer is read as it is: FleetStatus plus the monitor's fields; no inventory needed", async () => {
+test("the fleet answer is read as it is: FleetStatus plus the monitor's fields, and the workloads", async () => {
   const answer = { status: STATUS, checkedAt: 1000, intervalMs: 60000, monitor: { ticks: 4 }, nodes: [], transitions: [{ nodeId: "id-gpu-a", nodeName: "gpu-a", from: "healthy", to: "unhealthy", reason: "hot", at: 900 }], restoredAt: null };
   const gw = gatewayAnswering({ [METHODS.status]: answer, [METHODS.workloads]: { workloads: [], counts: { running: 0 }, unhealthy: 0, total: 0, failedNodes: [] } });
   const { fleet, workloads } = await loadFleet(gw.request);
@@ -64,42 +64,17 @@ test("the redesigned fleet answer is read as it is: FleetStatus plus the monitor
   assert.deepEqual(workloads, { workloads: [], counts: { running: 0 }, unhealthy: 0, total: 0, failedNodes: [] });
 });
 
-test("today's fleet answer is read with the inventory's GPUs; what today's core does not give is null", async () => {
-  const today = {
-    intervalMs: 2000,
-    monitor: { ticks: 3, lastAt: 500 },
-    states: { healthy: 1, degraded: 0, unhealthy: 1, offline: 0, gone: 0 },
-    nodes: [
-      { nodeId: "id-gpu-a", nodeName: "gpu-a", state: "unhealthy", since: 1, problems: [{ kind: "gpuTemperature", severity: "critical", message: "GPU 2 at 93 °C (critical at 90 °C)" }], consecutiveFailures: 0, lastError: null },
-      { nodeId: "id-gpu-b", nodeName: "gpu-b", state: "healthy", since: 1, problems: [], consecutiveFailures: 0, lastError: null },
-    ],
-    transitions: [],
-  };
-  const inventory = {
-    total: 2,
-    available: 1,
-    gpus: [
-      { nodeId: "id-gpu-a", nodeName: "gpu-a", index: 0, model: "A100", utilizationPercent: 97, temperatureC: 72, available: false },
-      { nodeId: "id-gpu-a", nodeName: "gpu-a", index: 1, model: "A100", utilizationPercent: 0, temperatureC: 93, available: true },
-    ],
-    failedNodes: [],
-  };
-  const gw = gatewayAnswering({ [METHODS.status]: today, [METHODS.inventory]: inventory });
-  const { fleet, workloads } = await loadFleet(gw.request, { workloads: false });
+test("without workloads only the fleet is asked for", async () => {
+  const gw = gatewayAnswering({ [METHODS.check]: { status: STATUS, checkedAt: 2000, intervalMs: 60000, monitor: { ticks: 5 }, nodes: [], transitions: [], restoredAt: null } });
+  const { fleet, workloads } = await loadFleet(gw.request, { method: METHODS.check, workloads: false });
+  assert.deepEqual(gw.asked, [METHODS.check]);
   assert.equal(workloads, null);
-  assert.deepEqual(fleet.nodes, { total: null, healthy: 1, degraded: 0, unhealthy: 1, offline: 0, gone: 0 });
-  assert.deepEqual(fleet.gpus, { total: 2, free: 1 });
-  assert.equal(fleet.severity, null);
-  assert.deepEqual(fleet.problems, [{ nodeId: "id-gpu-a", nodeName: "gpu-a", kind: "gpuTemperature", severity: "critical", message: "GPU 2 at 93 °C (critical at 90 °C)" }]);
-  assert.deepEqual(fleet.nodeDetails.map((n) => [n.nodeName, n.reason, n.gpus.map((g) => `${g.index}:${g.state}:${g.utilizationPercent}`), n.gpusFree]), [
-    ["gpu-a", "GPU 2 at 93 °C (critical at 90 °C)", ["0:busy:97", "1:free:0"], null],
-    ["gpu-b", "", [], null],
-  ]);
-  assert.equal(fleet.checkedAt, 500);
+  assert.equal(fleet.monitor.ticks, 5);
+  assert.deepEqual(fleet.problems, STATUS.problems);
 });
 
-test("a gpu-inventory answer in the redesigned shape is one row per GPU with its node", () => {
-  const d = readGpuInventory({ total: 2, free: 1, nodes: [{ nodeId: "n1", nodeName: "gpu-a", gpus: [{ index: 0, state: "held", heldBy: { name: "train" } }, { index: 1, state: "free", heldBy: null }] }], failedNodes: [] });
+test("a gpu-inventory answer is one row per GPU with its node, and the core's totals", () => {
+  const d = readGpuInventory({ total: 2, available: 1, nodes: [{ nodeId: "n1", nodeName: "gpu-a", gpus: [{ index: 0, state: "held", heldBy: { name: "train" } }, { index: 1, state: "free", heldBy: null }] }], failedNodes: [] });
   assert.deepEqual(d.gpus.map((g) => [g.nodeName, g.index, g.state, g.heldBy?.name ?? null]), [["gpu-a", 0, "held", "train"], ["gpu-a", 1, "free", null]]);
   assert.equal(d.free, 1);
 });
@@ -109,9 +84,7 @@ test("the transition event is read as its transitions and the number left out; a
   assert.deepEqual(readTransitionEvent(null), { transitions: [], more: 0 });
 });
 
-test("the CLI's status table lays out the core's numbers in its order; severity from the core", () => {
-  assert.equal(readFleetDetails(STATUS).severity, "critical");
-  assert.equal(readFleetDetails({ ...STATUS, severity: undefined }).severity, null);
+test("the CLI's status table lays out the core's numbers in its order, with the core's severity", () => {
   assert.equal(
     renderStatus(STATUS),
     [
@@ -127,6 +100,28 @@ test("the CLI's status table lays out the core's numbers in its order; severity 
       "│ NODE  │ SEVERITY │ KIND           │ MESSAGE                                                        │",
       "│ gpu-a │ critical │ gpuTemperature │ GPU 2 at 93 °C (critical at 90 °C)                             │",
       "└───────┴──────────┴────────────────┴────────────────────────────────────────────────────────────────┘",
+    ].join("\n"),
+  );
+});
+
+test("the CLI's workloads table: the core's counts by state, its unhealthy count and its order", () => {
+  const w = (name, state, health, status) => ({ nodeId: "n1", nodeName: "gpu-a", containerId: name, name, image: "python:3.11-slim", state, health, exitCode: null, status });
+  const out = renderWorkloads({
+    workloads: [w("probe", "running", "unhealthy", "Up 2 minutes (unhealthy)"), w("train", "running", "healthy", "Up 3 hours (healthy)")],
+    counts: { running: 2, exited: 0, created: 0, restarting: 0, paused: 0, removing: 0, dead: 0, unknown: 0 },
+    unhealthy: 1,
+    total: 2,
+    failedNodes: [],
+  });
+  assert.equal(
+    out,
+    [
+      "Containers: 2 (2 running), 1 unhealthy.",
+      "┌───────┬───────┬──────────────────┬─────────┬───────────┬──────────────────────────┐",
+      "│ NODE  │ NAME  │ IMAGE            │ STATE   │ HEALTH    │ STATUS                   │",
+      "│ gpu-a │ probe │ python:3.11-slim │ running │ unhealthy │ Up 2 minutes (unhealthy) │",
+      "│ gpu-a │ train │ python:3.11-slim │ running │ healthy   │ Up 3 hours (healthy)     │",
+      "└───────┴───────┴──────────────────┴─────────┴───────────┴──────────────────────────┘",
     ].join("\n"),
   );
 });

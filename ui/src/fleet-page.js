@@ -150,7 +150,7 @@ export function mountFleetPage(container, context) {
     }
     chips.push(`<span class="cbf-chip" data-cb="gpus-free"><b>${ratio(f.gpus?.free, f.gpus?.total)}</b> GPUs free</span>`);
     if (f.memory) chips.push(`<span class="cbf-chip" data-cb="memory"><b>${gbOf(f.memory.availableMb, f.memory.totalMb)}</b> memory available</span>`);
-    if (f.workloads) chips.push(`<span class="cbf-chip" data-cb="workloads-running"><b>${num(f.workloads.running)}</b> of ${num(f.workloads.total)} containers running</span>`);
+    if (f.workloads) chips.push(`<span class="cbf-chip" data-cb="containers-running"><b>${num(f.workloads.running)}</b> of ${num(f.workloads.total)} containers running</span>`);
     part("summary").innerHTML = chips.join("");
   }
 
