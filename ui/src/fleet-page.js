@@ -174,8 +174,8 @@ export function mountFleetPage(container, context) {
     const rows = nodes.slice(view.nodePage * PAGE_SIZE, (view.nodePage + 1) * PAGE_SIZE).map(
       (n) => `<tr data-node="${esc(n.nodeName)}" data-state="${esc(n.state)}">
         <td class="cbf-name">${esc(n.nodeName)}</td><td>${stateBadge(n.state)}</td><td class="cbf-why">${esc(n.reason)}</td>
-        <td>${ratio(n.gpusFree, n.gpusTotal)}</td><td>${gbOf(n.memoryAvailableMb, n.memoryTotalMb)}</td>
-        <td>${num(n.loadPerCpu, 2)}</td><td>${num(n.workloadsRunning)}</td></tr>`,
+        <td class="cbf-num">${ratio(n.gpusFree, n.gpusTotal)}</td><td class="cbf-num">${gbOf(n.memoryAvailableMb, n.memoryTotalMb)}</td>
+        <td class="cbf-num">${num(n.loadPerCpu, 2)}</td><td class="cbf-num">${num(n.workloadsRunning)}</td></tr>`,
     );
     part("nodes").innerHTML = rows.join("") || `<tr><td colspan="7" class="cbf-empty">No nodes.</td></tr>`;
     part("node-pager").innerHTML = pager("node", view.nodePage, pages, nodes.length);
