@@ -31,7 +31,7 @@ async function main() {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   process.stdout.write(`Starting an OpenClaw gateway on 127.0.0.1:${port} with clawbernetes loaded …\n`);
-  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, pluginConfig: { healthIntervalMs: 10000 } });
+  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, pluginConfig: { healthIntervalMs: 10000 }, gatewayExtra: { controlUi: { experimental: { customPlugins: true } } } });
   let fleet;
   try {
     process.stdout.write("Connecting the simulated fleet (8 clawnodes, sim/fleets/default.toml) and approving it …\n");
@@ -80,6 +80,13 @@ ${bold("The gateway and the fleet are still running (KEEP=1).")}
   fleet     8 simulated clawnodes      (pid ${fleet.child.pid}, events ${fleet.logPath})
   token     ${gw.token}
   gpu-rtx-flaky drops off 90 s after the fleet started and comes back 30 s later: watch the monitor see it.
+
+Open the Fleet page in a browser on this machine (Control UI, signed in with the token):
+  http://127.0.0.1:${port}/plugin?plugin=clawbernetes&id=fleet#token=${gw.token}
+
+The CLI and the chat command:
+  ${env} ${h.NODE} ${h.OPENCLAW} clawbernetes status
+  /fleet   (in the Control UI's chat)
 
 Call a tool over HTTP:
   curl -s http://127.0.0.1:${port}/tools/invoke -H 'authorization: Bearer ${gw.token}' \\

@@ -22,8 +22,8 @@ export const CLAWSIM = join(ROOT, "target/debug/clawsim");
  * several checkouts can run it at once (each gets base+1 … base+49).
  */
 export const PORT_BASE = portBase(process.env.E2E_PORT_BASE);
-/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831). */
-export const PORTS = { demo: PORT_BASE + 1, runtime: PORT_BASE + 11, http: PORT_BASE + 21, wire: PORT_BASE + 31 };
+/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831, 18841). */
+export const PORTS = { demo: PORT_BASE + 1, runtime: PORT_BASE + 11, http: PORT_BASE + 21, wire: PORT_BASE + 31, operator: PORT_BASE + 41 };
 
 function portBase(text) {
   if (text === undefined || text === "") return 18800;
@@ -549,6 +549,13 @@ export async function operator(gw, scopes = ["operator.admin", "operator.read", 
 /** Runs the openclaw CLI against the gateway's state dir; returns stdout (throws on failure). */
 export function openclawCli(gw, args, { timeoutMs = 120000 } = {}) {
   return execFileSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Runs the openclaw CLI like openclawCli, without throwing: {status, stdout, stderr}. */
+export function openclawCliResult(gw, args, { timeoutMs = 120000 } = {}) {
+  const r = spawnSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** JSON from a CLI that may print log lines before its JSON document. */
