@@ -32,8 +32,15 @@ function register(api) {
       ...tool,
       async execute(_toolCallId, params, signal, onUpdate) {
         const progress = typeof onUpdate === "function" ? (u) => onUpdate(JSON.parse(u)) : undefined;
-        const out = await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress));
-        return JSON.parse(out);
+        try {
+          return JSON.parse(await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress)));
+        } catch (err) {
+          // The gateway shows HTTP and WS callers the message of an error named ToolInputError
+          // (400) and hides every other one as "tool execution failed": bad arguments are the
+          // caller's to fix, so they are named that way.
+          if (err?.code === "INVALID_REQUEST") err.name = "ToolInputError";
+          throw err;
+        }
       },
     });
   }

@@ -193,6 +193,26 @@ test("service: when a node turns hot the monitor broadcasts its transition as a 
   }
 });
 
+test("service: a 'Check now' (clawbernetes.health-check) broadcasts what its tick finds, as the timer's ticks do", async () => {
+  const fleet = fleetOf(fixtureNodes().slice(0, 2));
+  const host = load({ fleet, pluginConfig: { healthIntervalMs: 3600000 } });
+  await host.startServices();
+  try {
+    await sleep(100);
+    assert.equal(host.events.length, 1, "the first tick at start");
+    const hot = fx("gpu.metrics");
+    hot.metrics[0].temperature_c = 95;
+    fleet.nodes.get(ID.a).answers["gpu.metrics"] = hot;
+    await host.callMethod("clawbernetes.health-check");
+    assert.equal(host.events.length, 2);
+    assert.deepEqual(host.events[1].payload.transitions.map(({ at, ...t }) => t), [
+      { nodeId: ID.a, nodeName: "gpu-a", from: "healthy", to: "unhealthy", reason: "GPU 0 at 95 °C (critical at 90 °C)", beforeRestart: false },
+    ]);
+  } finally {
+    await host.stopServices();
+  }
+});
+
 test("service: a health-check during a running tick joins it instead of starting another", async () => {
   const fleet = fleetOf(fixtureNodes().slice(0, 1), { latency: 40 });
   const host = load({ fleet });
