@@ -257,7 +257,7 @@ test("alerts reach the agent's system events exactly once per change: bad, recov
   assert.equal(host.systemEvents.length, 2, "within the cool-down a flapping node is held back");
   await sleep(1100);
   await tick();
-  assert.deepEqual(host.queuedSystemEvents(), [hot, cool, `${HEADER(1)}\n- gpu-a: flapping (2 changes held back over 0 min), now healthy (all checks pass)`]);
+  assert.deepEqual(host.queuedSystemEvents(), [hot, cool, `${HEADER(1)}\n- gpu-a: flapping: 2 changes held back over 0 min, now healthy (all checks pass)`]);
   assert.deepEqual(host.systemEvents.map((e) => [e.sessionKey, e.contextKey, e.accepted]), Array(3).fill(["agent:main:main", "clawbernetes:health", true]));
   assert.deepEqual(host.heartbeats, [HEARTBEAT, HEARTBEAT, HEARTBEAT], "one heartbeat request per alert");
 });
@@ -311,7 +311,7 @@ test("state survives a re-registration (a new LiveCore) through files under reso
   const fleet = fleetOf(fixtureNodes());
   const before = load({ fleet, stateDir });
   const first = (await before.callMethod("clawbernetes.health-check")).payload;
-  assert.deepEqual(readdirSync(join(stateDir, "plugins", "clawbernetes")).sort(), ["monitor.json"]);
+  assert.deepEqual(readdirSync(join(stateDir, "plugins", "clawbernetes")).sort(), ["alerts.json", "monitor.json"]);
   // the gateway restarts: a new registration, a new core, the same state dir
   const after = load({ fleet, stateDir });
   const r = await after.callMethod("clawbernetes.fleet-status");

@@ -208,8 +208,8 @@ async function load(root) {
 
 /**
  * Alerts over several ticks, with a short cool-down: a node going bad and another leaving the
- * gateway in one tick, the first recovering, then going bad again within the cool-down and
- * being summed up as flapping when it ends. Resolves with `{alerts, transitions}`.
+ * gateway in one tick, the first recovering, then going bad and recovering again within the
+ * cool-down, both summed up as flapping when it ends. Resolves with `{alerts, transitions}`.
  */
 async function alertsOverTime(hostOver, fixtureNodes, deployNodes, fx, ID) {
   const cooldownMs = 300;
@@ -232,6 +232,8 @@ async function alertsOverTime(hostOver, fixtureNodes, deployNodes, fx, ID) {
   temp(70);
   await tick();
   temp(95);
+  await tick();
+  temp(70);
   await tick();
   await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
   await tick();

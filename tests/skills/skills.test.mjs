@@ -467,13 +467,13 @@ test("the plugin's alerts, states and own argument check are read from the plugi
   assert.deepEqual(facts.alerts.slice(1), [
     "clawbernetes health monitor: 2 nodes changed state.\n- free-2: healthy → gone (no longer listed by the gateway)\n- gpu-a: healthy → unhealthy (GPU 0 at 95 °C (critical at 90 °C))",
     "clawbernetes health monitor: 1 node changed state.\n- gpu-a: unhealthy → healthy (all checks pass)",
-    "clawbernetes health monitor: 1 node changed state.\n- gpu-a: flapping (1 changes held back over 0 min), now unhealthy (GPU 0 at 95 °C (critical at 90 °C))",
+    "clawbernetes health monitor: 1 node changed state.\n- gpu-a: flapping: 2 changes held back over 0 min, now healthy (all checks pass)",
   ]);
   // every line of every real alert has a form, and the forms are few: header, change, first sight, flapping
   for (const line of facts.alerts.flatMap((a) => a.split("\n"))) assert.ok(d.alertTemplates.some((t) => t.re.test(line)), line);
   assert.deepEqual(d.alertTemplates.map((t) => t.re.source).sort(), [
     String.raw`^- \S.*?: (?:degraded|gone|healthy|offline|unhealthy|unreachable|unusable) → (?:degraded|gone|healthy|offline|unhealthy|unreachable|unusable) \(.+\)$`,
-    String.raw`^- \S.*?: flapping \(\d+ changes held back over \d+ min\), now (?:degraded|gone|healthy|offline|unhealthy|unreachable|unusable) \(.+\)$`,
+    String.raw`^- \S.*?: flapping: \d+ changes held back over \d+ min, now (?:degraded|gone|healthy|offline|unhealthy|unreachable|unusable) \(.+\)$`,
     String.raw`^- \S.*?: new → (?:degraded|gone|healthy|offline|unhealthy|unreachable|unusable) \(.+\)$`,
     String.raw`^clawbernetes health monitor: \d+ node changed state\.$`,
     String.raw`^clawbernetes health monitor: \d+ nodes changed state\.$`,
@@ -527,7 +527,7 @@ test("planted: alerts in a form the monitor does not write (wording, state word,
   const good = [
     "clawbernetes health monitor: 2 nodes changed state.",
     "- gpu-node-3: healthy → unhealthy (GPU 1 at 93 °C (critical at 90 °C))",
-    "- gpu-node-7: flapping (4 changes held back over 10 min), now healthy (all checks pass)",
+    "- gpu-node-7: flapping: 4 changes held back over 10 min, now healthy (all checks pass)",
   ];
   const [ok] = withSnippet(block(good) + block(["clawbernetes health monitor: 1 node changed state.", "- gpu-9: new → unusable (its commands wait for an operator's approval)"]));
   assert.deepEqual(await errorsFor(ok), []);
