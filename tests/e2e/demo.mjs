@@ -1,6 +1,8 @@
 // `make demo`: a local gateway with the plugin, the default simulated fleet connected and
 // approved, then each of the five tools and the dashboard snapshot, printed as an operator (or
-// an agent) would read them. Everything is stopped at the end; with KEEP=1 the gateway and the
+// an agent) would read them. The nodes connect as today's clawnode does (protocol 3, platform
+// "linux x86_64": `--wire legacy`; DEMO_WIRE=current for protocol-4 nodes) and the gateway has
+// the README's allowlist and the plugin's default config. Everything is stopped at the end; with KEEP=1 the gateway and the
 // fleet stay up and the script prints how to drive them by hand.
 import { writeFileSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +11,7 @@ import * as h from "./harness.mjs";
 
 const keep = !!process.env.KEEP && process.env.KEEP !== "0";
 const port = Number(process.env.DEMO_PORT ?? h.PORTS.demo);
+const wire = process.env.DEMO_WIRE || "legacy";
 const demoDir = join(tmpdir(), "clawbernetes-demo");
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -31,19 +34,30 @@ async function main() {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   process.stdout.write(`Starting an OpenClaw gateway on 127.0.0.1:${port} with clawbernetes loaded …\n`);
-  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, pluginConfig: { healthIntervalMs: 10000 }, gatewayExtra: { controlUi: { experimental: { customPlugins: true } } } });
+  const pluginConfig = { healthIntervalMs: 10000 };
+  const allow = await h.documentedAllowlist(pluginConfig);
+  process.stdout.write(`gateway.nodes.commands.allow (the README's list): ${allow.join(", ")}\n`);
+  const gw = await h.startGateway({
+    port,
+    dir: demoDir,
+    detached: keep,
+    pluginConfig,
+    nodeCommandsAllow: allow,
+    gatewayExtra: { controlUi: { experimental: { customPlugins: true } } },
+  });
   let fleet;
   try {
-    process.stdout.write("Connecting the simulated fleet (8 clawnodes, sim/fleets/default.toml) and approving it …\n");
+    const how = wire === "legacy" ? "as today's clawnode: protocol 3, platform \"linux x86_64\"" : `wire ${wire}`;
+    process.stdout.write(`Connecting the simulated fleet (8 clawnodes, sim/fleets/default.toml, ${how}) and approving it …\n`);
     if (keep) {
-      fleet = await h.startFleetDetached(gw);
+      fleet = await h.startFleetDetached(gw, { wire });
       writeFileSync(join(demoDir, "pids"), `${gw.child.pid} ${fleet.child.pid}\n`);
     } else {
-      fleet = await h.startFleet(gw, { timedFaults: true });
+      fleet = await h.startFleet(gw, { timedFaults: true, wire });
     }
     process.stdout.write(`${fleet.nodes.map((n) => n.name).join(", ")}\n`);
 
-    await showTool(gw, "claw_fleet_status");
+    const status = await showTool(gw, "claw_fleet_status");
     await showTool(gw, "claw_gpu_inventory", { availableOnly: true, model: "H100" });
     await showTool(gw, "claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, strategy: "spread", name: "demo-finetune", memory: "32g", env: { EPOCHS: "3" }, command: ["python", "train.py"] });
     await showTool(gw, "claw_workloads", { state: "running" });
@@ -53,14 +67,19 @@ async function main() {
     const op = await h.operator(gw);
     const snap = await h.eventually(async () => {
       const s = await op.call("clawbernetes.fleet-status");
-      return s.nodes?.length ? s : null;
+      return s.status ? s : null;
     }, { what: "a monitor snapshot" });
     op.close();
-    process.stdout.write(`states: ${JSON.stringify(snap.states)}  (monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms)\n`);
+    process.stdout.write(`monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms\n`);
     for (const n of snap.nodes) {
-      const why = n.problems.map((p) => p.message).join("; ");
-      process.stdout.write(`- ${n.nodeName}: ${n.state}${why ? ` — ${why}` : ""}\n`);
+      process.stdout.write(`- ${n.nodeName}: ${n.state} — ${n.reason}\n`);
     }
+    // one assessment: the tool an agent calls and the page an operator looks at count alike
+    section("the same counts, twice");
+    const tool = countLine(status.details.nodes);
+    const page = countLine(snap.status.nodes);
+    process.stdout.write(`claw_fleet_status         ${tool}\nclawbernetes.fleet-status ${page}\n`);
+    process.stdout.write(tool === page ? "they agree\n" : "they differ: a node changed state between the two reads\n");
   } catch (err) {
     if (keep) stopKept();
     throw err;
@@ -104,6 +123,13 @@ Stop everything:
   } else {
     process.stdout.write(`\n${bold("Demo done")}: gateway and fleet stopped. \`make demo KEEP=1\` leaves them running to try things by hand.\n`);
   }
+}
+
+/** "8 nodes: 1 healthy, 3 degraded, …" from a {total?, <state>: count} object, every state named. */
+function countLine(counts) {
+  const states = ["healthy", "degraded", "unhealthy", "unreachable", "offline", "unusable"];
+  const total = counts.total ?? states.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+  return `${total} nodes: ${states.map((s) => `${counts[s] ?? 0} ${s}`).join(", ")}`;
 }
 
 /** Stops a kept demo by the PIDs it recorded: each leads a process group, signalled whole. */

@@ -249,6 +249,16 @@ export function setNodeCommandsAllow(gw, commands) {
   gw.config = config;
 }
 
+/**
+ * The node commands the README tells an operator to put in gateway.nodes.commands.allow:
+ * describe().allowlist of the built plugin (pkg/), for `pluginConfig`.
+ */
+export async function documentedAllowlist(pluginConfig = {}) {
+  const { LiveCore } = await import("../../js-shim/core.js");
+  const core = new LiveCore(JSON.stringify(pluginConfig), { nodes: { list() {}, invoke() {} } }).get();
+  return JSON.parse(core.describe()).allowlist;
+}
+
 /** The commands a default clawnode build declares (68), in clawnode's order. */
 export function clawnodeCommands() {
   return readFileSync(join(ROOT, "tests/fixtures/clawnode/commands-default-build.txt"), "utf8").split("\n").filter(Boolean);
