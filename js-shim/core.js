@@ -28,7 +28,7 @@ export class LiveCore {
     this.io = io;
     this.core = null;
     this.generation = -1;
-    this.monitorEmit = null; // set while the monitor service runs, so a fresh core resumes it
+    this.monitor = null; // {emit, context} while the monitor service runs, so a fresh core resumes it
     this.get(); // invalid config fails registration here, with the core's message
   }
 
@@ -36,18 +36,18 @@ export class LiveCore {
     if (!this.core || this.generation !== slot.generation) {
       this.core = new (glue().Core)(this.configJson, this.io);
       this.generation = slot.generation;
-      if (this.monitorEmit) this.core.startMonitor(this.monitorEmit);
+      if (this.monitor) this.core.startMonitor(this.monitor.emit, this.monitor.context);
     }
     return this.core;
   }
 
-  startMonitor(emit) {
-    this.monitorEmit = emit;
-    return this.run((core) => core.startMonitor(emit));
+  startMonitor(emit, context) {
+    this.monitor = { emit, context };
+    return this.run((core) => core.startMonitor(emit, context));
   }
 
   stopMonitor() {
-    this.monitorEmit = null;
+    this.monitor = null;
     this.core?.stopMonitor();
   }
 

@@ -2,6 +2,7 @@
 // timers, logger, config, state store, system events) and registers what the core describes.
 // No fleet logic lives here: every decision is made in Rust, where it is tested natively.
 import { createRequire } from "node:module";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { LiveCore } from "./core.js";
 import { hostAdapters } from "./host.js";
 
@@ -32,8 +33,10 @@ function register(api) {
       ...tool,
       async execute(_toolCallId, params, signal, onUpdate) {
         const progress = typeof onUpdate === "function" ? (u) => onUpdate(JSON.parse(u)) : undefined;
+        // the core calls the host in the caller's async context (see CallHost in src/wasm/io.rs)
+        const context = AsyncLocalStorage.snapshot();
         try {
-          return JSON.parse(await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress)));
+          return JSON.parse(await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress, context)));
         } catch (err) {
           // The gateway shows HTTP and WS callers the message of an error named ToolInputError
           // (400) and hides every other one as "tool execution failed": bad arguments are the
@@ -49,8 +52,9 @@ function register(api) {
     api.registerGatewayMethod(
       method.name,
       async ({ params, respond }) => {
+        const context = AsyncLocalStorage.snapshot();
         try {
-          respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {})))));
+          respond(true, JSON.parse(await live.run((core) => core.callMethod(method.name, JSON.stringify(params ?? {}), context))));
         } catch (err) {
           respond(false, undefined, methodError(err));
         }
@@ -62,7 +66,8 @@ function register(api) {
   api.registerService({
     id: spec.service,
     start(ctx) {
-      return live.startMonitor((event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope }));
+      const emit = (event, payloadJson, scope) => ctx?.gatewayEvents?.emit(event, JSON.parse(payloadJson), { scope });
+      return live.startMonitor(emit, AsyncLocalStorage.snapshot());
     },
     stop() {
       live.stopMonitor();

@@ -64,6 +64,34 @@ impl Transition {
     }
 }
 
+/// How the gateway lists a node, before any check: what the node list alone says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed<'a> {
+    /// Connected, with the commands the plugin reads.
+    Usable,
+    /// Listed, not connected.
+    Offline,
+    /// Connected, but the gateway withholds the commands the plugin reads, for this reason.
+    Unusable(&'a str),
+}
+
+impl Listed<'_> {
+    /// Whether a node tracked as `n` can be listed this way without a new check.
+    fn fits(self, n: &Tracked) -> bool {
+        match self {
+            // the reason changes when an approval leaves commands withheld
+            Listed::Unusable(why) => n.state == State::Unusable && n.reason == why,
+            Listed::Offline => n.state == State::Offline,
+            // offline while connected: it missed `failuresToOffline` checks in a row
+            Listed::Usable => match n.state {
+                State::Unusable | State::Gone => false,
+                State::Offline => n.consecutive_failures > 0,
+                _ => true,
+            },
+        }
+    }
+}
+
 /// A node as the monitor tracks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -189,11 +217,12 @@ impl Monitor {
         self.nodes.get(node_id).map_or(0, |n| n.consecutive_failures)
     }
 
-    /// Whether the monitor tracks exactly the listed nodes `ids` (gone ones aside).
-    pub fn tracks_exactly(&self, ids: &[&str]) -> bool {
-        let live: std::collections::HashSet<&str> =
-            self.nodes.values().filter(|n| n.state != State::Gone).map(|n| n.node_id.as_str()).collect();
-        live.len() == ids.len() && ids.iter().all(|i| live.contains(i))
+    /// Whether the monitor tracks exactly the `listed` nodes (gone ones aside), each in a state
+    /// the way it is listed allows: a node approved, connected, disconnected or withheld since
+    /// the last tick keeps its id but needs a new check.
+    pub fn tracks_exactly(&self, listed: &[(&str, Listed<'_>)]) -> bool {
+        let live = self.nodes.values().filter(|n| n.state != State::Gone).count();
+        live == listed.len() && listed.iter().all(|(id, how)| self.nodes.get(*id).is_some_and(|n| how.fits(n)))
     }
 
     /// Recent transitions, oldest first.

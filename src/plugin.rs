@@ -13,7 +13,7 @@ use crate::io::facts::Cache;
 use crate::io::fanout::{each_node, Limiter, Stats};
 use crate::io::host::{Host, Level};
 use crate::io::probe::{probe, Needs};
-use crate::monitor::{offline_after, Monitor};
+use crate::monitor::{offline_after, Listed, Monitor};
 use crate::node::entry::{NodeEntry, Standing};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -54,9 +54,17 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Every listed clawnode's id.
-    pub fn ids(&self) -> Vec<&str> {
-        self.usable.iter().map(|n| n.id.as_str()).chain(self.unusable.iter().map(|r| r.node.id.as_str())).collect()
+    /// Every listed clawnode's id, and how it is listed.
+    pub fn listed(&self) -> Vec<(&str, Listed<'_>)> {
+        let others = self.unusable.iter().map(|r| {
+            let how = match &r.reach {
+                Reach::Usable => Listed::Usable,
+                Reach::Offline => Listed::Offline,
+                Reach::Unusable(why) => Listed::Unusable(why),
+            };
+            (r.node.id.as_str(), how)
+        });
+        self.usable.iter().map(|n| (n.id.as_str(), Listed::Usable)).chain(others).collect()
     }
 
     /// Connected clawnodes the plugin cannot use, and why.

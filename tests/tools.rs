@@ -709,6 +709,43 @@ fn the_snapshot_is_never_staler_than_the_fleet() {
 }
 
 #[test]
+fn a_node_approved_after_a_tick_is_checked_again_at_once() {
+    // the first tick can run while the fleet waits for approval: the ids stay the same when an
+    // operator approves, so only how the nodes are listed says the snapshot is stale
+    let mut h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
+    h.nodes[0].commands = Vec::new().into();
+    h.nodes[0].pending_approval = true;
+    let p = plugin();
+    let snapshot = |h: &FakeHost| -> Value {
+        serde_json::from_str(&h.run(methods::call(&p, h, "clawbernetes.fleet-status", &json!({}))).unwrap()).unwrap()
+    };
+    let first = snapshot(&h);
+    assert_eq!((first["nodes"][0]["state"].clone(), first["monitor"]["ticks"].clone()), (json!("unusable"), json!(1)));
+    // approved, but the gateway still withholds what the plugin reads: unusable for another reason
+    h.nodes[0].pending_approval = false;
+    h.nodes[0].commands = vec!["workload.stop".to_owned()].into();
+    let withheld = snapshot(&h);
+    assert_eq!(withheld["monitor"]["ticks"], json!(2));
+    assert_eq!(
+        withheld["nodes"][0]["reason"],
+        json!(
+            "the gateway withholds node.health, node.capabilities, gpu.list, gpu.metrics, workload.list: add them to \
+             gateway.nodes.commands.allow, then reconnect the node and approve it"
+        )
+    );
+    h.nodes[0] = common::node("gpu-01");
+    let second = snapshot(&h);
+    assert_eq!((second["nodes"][0]["state"].clone(), second["monitor"]["ticks"].clone()), (json!("healthy"), json!(3)));
+    h.nodes[0].connected = false;
+    let third = snapshot(&h);
+    assert_eq!((third["nodes"][0]["state"].clone(), third["monitor"]["ticks"].clone()), (json!("offline"), json!(4)));
+    h.nodes[0].connected = true;
+    let fourth = snapshot(&h);
+    assert_eq!((fourth["nodes"][0]["state"].clone(), fourth["monitor"]["ticks"].clone()), (json!("healthy"), json!(5)));
+    assert_eq!(snapshot(&h)["monitor"]["ticks"], json!(5), "nothing changed: the snapshot is served as is");
+}
+
+#[test]
 fn method_errors_carry_the_gateway_codes() {
     let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
     let p = plugin();

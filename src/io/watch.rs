@@ -2,8 +2,9 @@
 //! `claw_fleet_status` does (the same probe and the same assessment), steps the state
 //! machine, logs and broadcasts transitions, hands the agent an alert, and keeps the snapshot
 //! the dashboard reads. Ticks never overlap. Between ticks a cheap node listing every
-//! [`LIST_POLL_MS`] starts a tick at once when the set of clawnodes changed, so the snapshot
-//! is never staler than the fleet.
+//! [`LIST_POLL_MS`] starts a tick at once when the listed clawnodes changed (a node joined or
+//! left, connected or disconnected, was approved or lost its commands), so the snapshot is
+//! never staler than the fleet.
 
 use super::host::{Host, Level};
 use super::probe::Needs;
@@ -106,10 +107,11 @@ async fn run_tick<H: Host>(p: &Plugin, host: &H) -> Vec<Transition> {
     transitions
 }
 
-/// Whether the set of clawnodes the gateway lists differs from what the monitor tracks.
+/// Whether the clawnodes the gateway lists, or how it lists them (connected, usable), differ
+/// from what the monitor tracks: a node approved since the last tick keeps its id.
 async fn fleet_changed<H: Host>(p: &Plugin, host: &H) -> bool {
     match p.fleet(host).await {
-        Ok(f) => !p.monitor.borrow().tracks_exactly(&f.ids()),
+        Ok(f) => !p.monitor.borrow().tracks_exactly(&f.listed()),
         Err(_) => false,
     }
 }
@@ -119,6 +121,11 @@ async fn fleet_changed<H: Host>(p: &Plugin, host: &H) -> bool {
 pub async fn fresh<H: Host>(p: &Plugin, host: &H) {
     if p.stats.get().ticks == 0 || fleet_changed(p, host).await {
         tick(p, host).await;
+        // `tick` joins a tick already under way, which may have listed the fleet before the
+        // change (at scale a tick lasts seconds): then one more
+        if fleet_changed(p, host).await {
+            tick(p, host).await;
+        }
     }
 }
 

@@ -118,7 +118,7 @@ impl Io {
 
     /// One `POST /tools/invoke`; `deadline_ms` is the invoke's own timeout, which tells a
     /// timed-out node apart from one that answered an error (the gateway hides both as 500).
-    async fn http(&self, body: String, deadline_ms: u64, signal: &JsValue) -> Result<String, Failure> {
+    async fn http(&self, host: &CallHost, body: String, deadline_ms: u64) -> Result<String, Failure> {
         let timeout_ms = deadline_ms + 5_000;
         let start = js_sys::Date::now();
         let Route::Http { post, url, auth, gateway } = &self.route else {
@@ -128,13 +128,12 @@ impl Io {
         if let (Some(a), Some(h)) = (auth, headers.as_object_mut()) {
             h.insert("authorization".into(), json!(a));
         }
-        let args = [url.into(), headers.to_string().into(), body.into(), (timeout_ms as f64).into(), signal.clone()];
-        let call = post.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>());
-        let reply = match call {
-            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-            Err(e) => Err(e),
-        }
-        .map_err(|e| Failure::silent(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
+        let args =
+            [url.into(), headers.to_string().into(), body.into(), (timeout_ms as f64).into(), host.signal.clone()];
+        let reply = host
+            .call(post, &args)
+            .await
+            .map_err(|e| Failure::silent(format!("cannot reach the gateway at {gateway}: {}", error_text(&e))))?;
         let status = get(&reply, "status").as_f64().unwrap_or(0.0) as u16;
         let text = get(&reply, "text").as_string().unwrap_or_default();
         let waited = js_sys::Date::now() - start;
@@ -143,27 +142,52 @@ impl Io {
     }
 }
 
-/// Calls one of the shim's adapter functions and awaits its promise.
-async fn call(f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let p = f.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>())?;
-    JsFuture::from(Promise::resolve(&p)).await
-}
-
 /// The host for one call: the shared adapters plus the call's abort signal, progress
-/// callback and (for the monitor) event emitter.
+/// callback, async context and (for the monitor) event emitter.
 pub struct CallHost {
     io: Rc<Io>,
     signal: JsValue,
     abort: Option<Signal>,
     on_update: Option<Function>,
     emit: Option<Function>,
+    /// The caller's async context (`AsyncLocalStorage.snapshot()`: `(f, ...args) => f(...args)`
+    /// run in the context the call started in). Every call shares one wasm executor, which polls
+    /// a call's futures in whichever context woke it — often another call's, already finished —
+    /// and the gateway refuses an invoke made in a finished tool call's context ("operator tool
+    /// invocation authority expired"). So the adapters are called through it.
+    context: Option<Function>,
 }
 
 impl CallHost {
-    /// A host for one call.
-    pub fn new(io: Rc<Io>, signal: JsValue, on_update: JsValue) -> Self {
+    /// A host for one call; `context` is the caller's `AsyncLocalStorage.snapshot()`, if any.
+    pub fn new(io: Rc<Io>, signal: JsValue, on_update: JsValue, context: JsValue) -> Self {
         let abort = signal.is_object().then(|| signal.clone().unchecked_into::<Signal>());
-        Self { io, signal, abort, on_update: on_update.dyn_into::<Function>().ok(), emit: None }
+        Self {
+            io,
+            signal,
+            abort,
+            on_update: on_update.dyn_into::<Function>().ok(),
+            emit: None,
+            context: context.dyn_into::<Function>().ok(),
+        }
+    }
+
+    /// Calls one of the shim's adapter functions in the call's async context.
+    fn call_now(&self, f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+        match &self.context {
+            Some(run) => {
+                let all: js_sys::Array =
+                    std::iter::once(JsValue::from(f.clone())).chain(args.iter().cloned()).collect();
+                run.apply(&JsValue::NULL, &all)
+            }
+            None => f.apply(&JsValue::NULL, &args.iter().collect::<js_sys::Array>()),
+        }
+    }
+
+    /// Calls one of the shim's adapter functions in the call's async context and awaits its promise.
+    async fn call(&self, f: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+        let p = self.call_now(f, args)?;
+        JsFuture::from(Promise::resolve(&p)).await
     }
 
     /// The same host, able to broadcast gateway events.
@@ -177,14 +201,14 @@ impl Host for CallHost {
     async fn list_nodes(&self) -> Result<Vec<Rc<NodeEntry>>, String> {
         let listed = match &self.io.route {
             Route::Runtime { list, .. } => {
-                let v = call(list, &[]).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
+                let v = self.call(list, &[]).await.map_err(|e| format!("listing nodes failed: {}", error_text(&e)))?;
                 let fields: js_sys::Array = transport::NODE_LIST_FIELDS.iter().map(|f| JsValue::from_str(f)).collect();
                 let text =
                     JSON::stringify_with_replacer(&v, &fields).ok().and_then(|s| s.as_string()).unwrap_or_default();
                 return self.io.lists.parse(text);
             }
             Route::Http { .. } => {
-                self.io.http(transport::http_list_body(), 25_000, &self.signal).await.map_err(|f| f.message)?
+                self.io.http(self, transport::http_list_body(), 25_000).await.map_err(|f| f.message)?
             }
         };
         transport::parse_node_list(&transport::parse_list_text(&listed)?)
@@ -194,7 +218,7 @@ impl Host for CallHost {
         match &self.io.route {
             Route::Http { .. } => {
                 let body = transport::http_invoke_body(node_id, command, params, timeout_ms);
-                let details = self.io.http(body, timeout_ms, &self.signal).await?;
+                let details = self.io.http(self, body, timeout_ms).await?;
                 // A payload that cannot be read came from the node: it answered.
                 transport::http_invoke_payload(&details).map_err(Failure::node)
             }
@@ -206,7 +230,7 @@ impl Host for CallHost {
                     (timeout_ms as f64).into(),
                     self.signal.clone(),
                 ];
-                let text = call(invoke, &args).await.map_err(|e| runtime_failure(&e))?;
+                let text = self.call(invoke, &args).await.map_err(|e| runtime_failure(&e))?;
                 let text = text.as_string().unwrap_or_else(|| "null".into());
                 transport::check_payload(text).map_err(Failure::node)
             }
@@ -246,13 +270,13 @@ impl Host for CallHost {
 
     async fn load(&self, key: &str) -> Result<Option<String>, String> {
         let Some((load, _)) = &self.io.store else { return Err("this host offers no state store".to_owned()) };
-        let v = call(load, &[key.into()]).await.map_err(|e| error_text(&e))?;
+        let v = self.call(load, &[key.into()]).await.map_err(|e| error_text(&e))?;
         Ok(v.as_string())
     }
 
     async fn save(&self, key: &str, value: &str) -> Result<(), String> {
         let Some((_, save)) = &self.io.store else { return Err("this host offers no state store".to_owned()) };
-        call(save, &[key.into(), value.into()]).await.map(|_| ()).map_err(|e| error_text(&e))
+        self.call(save, &[key.into(), value.into()]).await.map(|_| ()).map_err(|e| error_text(&e))
     }
 
     fn can_notify_agent(&self) -> Result<(), String> {
@@ -261,7 +285,7 @@ impl Host for CallHost {
 
     fn notify_agent(&self, text: &str) -> Result<(), String> {
         let f = self.io.notify.as_ref().map_err(Clone::clone)?;
-        f.call1(&JsValue::NULL, &text.into()).map(|_| ()).map_err(|e| error_text(&e))
+        self.call_now(f, &[text.into()]).map(|_| ()).map_err(|e| error_text(&e))
     }
 
     fn emit(&self, event: &str, payload: &Value) {

@@ -57,11 +57,19 @@ impl Core {
         register::describe(&self.plugin.config).to_string()
     }
 
-    /// Runs a tool; resolves to `{content, details}` as JSON, rejects with the reason.
+    /// Runs a tool; resolves to `{content, details}` as JSON, rejects with the reason. `context`
+    /// is the caller's `AsyncLocalStorage.snapshot()`: the host adapters run in it.
     #[wasm_bindgen(js_name = callTool)]
-    pub fn call_tool(&self, name: String, args_json: String, signal: JsValue, on_update: JsValue) -> js_sys::Promise {
+    pub fn call_tool(
+        &self,
+        name: String,
+        args_json: String,
+        signal: JsValue,
+        on_update: JsValue,
+        context: JsValue,
+    ) -> js_sys::Promise {
         let plugin = Rc::clone(&self.plugin);
-        let host = CallHost::new(Rc::clone(&self.io), signal, on_update);
+        let host = CallHost::new(Rc::clone(&self.io), signal, on_update, context);
         future_to_promise(async move {
             let args = parse_json("tool arguments", &args_json)?;
             let out = tools::call(&plugin, &host, &name, &args).await.map_err(into_js)?;
@@ -69,11 +77,12 @@ impl Core {
         })
     }
 
-    /// Serves a gateway method; resolves to the payload as JSON, rejects with the reason.
+    /// Serves a gateway method; resolves to the payload as JSON, rejects with the reason
+    /// (`context` as for `callTool`).
     #[wasm_bindgen(js_name = callMethod)]
-    pub fn call_method(&self, name: String, params_json: String) -> js_sys::Promise {
+    pub fn call_method(&self, name: String, params_json: String, context: JsValue) -> js_sys::Promise {
         let plugin = Rc::clone(&self.plugin);
-        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED)
+        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED, context)
             .with_emit(self.emit.borrow().clone());
         future_to_promise(async move {
             let params = parse_json("method params", &params_json)?;
@@ -82,13 +91,14 @@ impl Core {
         })
     }
 
-    /// Starts the health monitor; `emit(event, payloadJson, scope)` broadcasts transitions.
+    /// Starts the health monitor; `emit(event, payloadJson, scope)` broadcasts transitions
+    /// (`context` as for `callTool`: the service's).
     #[wasm_bindgen(js_name = startMonitor)]
-    pub fn start_monitor(&self, emit: JsValue) {
+    pub fn start_monitor(&self, emit: JsValue, context: JsValue) {
         self.stop_monitor();
         *self.emit.borrow_mut() = emit.clone();
         let plugin = Rc::clone(&self.plugin);
-        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED).with_emit(emit);
+        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED, context).with_emit(emit);
         let (task, handle) = abortable(async move { watch::run(&plugin, &host).await });
         *self.monitor.borrow_mut() = Some(handle);
         spawn_local(async move {
