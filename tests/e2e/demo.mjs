@@ -71,7 +71,7 @@ async function main() {
     }, { what: "a monitor snapshot" });
     op.close();
     process.stdout.write(`monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms\n`);
-    for (const n of snap.nodes) {
+    for (const n of [...snap.nodes].sort((a, b) => a.nodeName.localeCompare(b.nodeName))) {
       process.stdout.write(`- ${n.nodeName}: ${n.state} — ${n.reason}\n`);
     }
     // one assessment: the tool an agent calls and the page an operator looks at count alike
