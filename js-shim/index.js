@@ -1,9 +1,12 @@
 // The OpenClaw entry of clawbernetes: loads the wasm core, hands it the host (node transport,
 // timers, logger, config, state store, system events) and registers what the core describes.
 // No fleet logic lives here: every decision is made in Rust, where it is tested natively.
+import { createRequire } from "node:module";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { LiveCore } from "./core.js";
 import { hostAdapters } from "./host.js";
+
+const MANIFEST = createRequire(import.meta.url)("../openclaw.plugin.json");
 
 /** A method's failure as the gateway reports it: the core's code (INVALID_REQUEST, UNAVAILABLE) and message. */
 function methodError(err) {
@@ -11,7 +14,17 @@ function methodError(err) {
   return { code, message: String(err?.message ?? err) };
 }
 
+/**
+ * `openclaw clawbernetes …` (dist/cli.js, built from cli/): imported only when a CLI process runs
+ * it. Its root command is declared once, in the manifest's cliCommands.
+ */
+function registerCli(api) {
+  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program), { descriptors: MANIFEST.cliCommands });
+}
+
 function register(api) {
+  // CLI help and routing read only the command metadata; the runtime is off limits then
+  if (api.registrationMode === "cli-metadata") return registerCli(api);
   const live = new LiveCore(JSON.stringify(api.pluginConfig ?? {}), hostAdapters(api));
   const spec = JSON.parse(live.get().describe());
 
@@ -22,8 +35,15 @@ function register(api) {
         const progress = typeof onUpdate === "function" ? (u) => onUpdate(JSON.parse(u)) : undefined;
         // the core calls the host in the caller's async context (see CallHost in src/wasm/io.rs)
         const context = AsyncLocalStorage.snapshot();
-        const out = await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress, context));
-        return JSON.parse(out);
+        try {
+          return JSON.parse(await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress, context)));
+        } catch (err) {
+          // The gateway shows HTTP and WS callers the message of an error named ToolInputError
+          // (400) and hides every other one as "tool execution failed": bad arguments are the
+          // caller's to fix, so they are named that way.
+          if (err?.code === "INVALID_REQUEST") err.name = "ToolInputError";
+          throw err;
+        }
       },
     });
   }
@@ -52,6 +72,19 @@ function register(api) {
     stop() {
       live.stopMonitor();
     },
+  });
+
+  // The dashboard widget's backend descriptor: the Control UI bundle (dist/control-ui, built
+  // from ui/) registers the page and the widget view, which renders only while this is here.
+  api.session?.controls?.registerControlUiDescriptor?.({ surface: "widget", id: "fleet-summary", label: "Fleet summary", requiredScopes: ["operator.read"] });
+  registerCli(api);
+  api.registerCommand?.({
+    name: "fleet",
+    description: "Fleet summary: node states, GPUs free, memory, workloads and problems",
+    acceptsArgs: false,
+    requiredScopes: ["operator.read"],
+    // the content text of claw_fleet_status, answered without a model turn
+    handler: async () => ({ text: JSON.parse(await live.run((core) => core.callTool("claw_fleet_status", "{}"))).content.map((c) => c.text).join("\n") }),
   });
 
   // Off by default (config nodePolicy): for a protocol-3 node, today's clawnode, the gateway

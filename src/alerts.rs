@@ -5,6 +5,7 @@
 use crate::assess::State;
 use crate::config::{AlertLevel, Alerts};
 use crate::monitor::Transition;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Nodes named in one message at most (then "…and N more").
@@ -29,10 +30,16 @@ fn threshold(l: AlertLevel) -> u8 {
 }
 
 /// What the agent last heard about one node.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Told {
+    /// The node's display name.
+    name: String,
     /// The state it was told about.
     state: State,
+    /// The bad state it was last told about (at `bad_at`): only worse ones are told within the
+    /// cool-down.
+    worst: State,
     /// When it was last told the node went bad (the cool-down runs from there).
     bad_at: f64,
     /// Changes since, not told because of the cool-down.
@@ -41,17 +48,17 @@ struct Told {
     latest: Option<(State, String)>,
 }
 
-/// The alerting state across ticks.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// The alerting state across ticks; serialisable, so a recovery after a restart is still told.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alerter {
-    told: HashMap<String, (String, Told)>,
+    told: HashMap<String, Told>,
 }
 
 impl Alerter {
     /// The message for one tick's transitions, if any should reach the agent, at `now`. A node
-    /// going bad is told unless it went bad less than `cooldownMs` ago; a recovery is told at
-    /// once when the agent was told the node is bad; changes held back by the cool-down are
-    /// summed up as flapping when it ends.
+    /// going bad is told unless it went bad less than `cooldownMs` ago and is no worse than what
+    /// the agent heard; a recovery is told at once when the agent was told the node is bad;
+    /// changes held back by the cool-down are summed up (as flapping, when several) when it ends.
     pub fn on_tick(&mut self, transitions: &[Transition], cfg: &Alerts, now: f64) -> Option<String> {
         if !cfg.enabled {
             return None;
@@ -68,40 +75,46 @@ impl Alerter {
             let line =
                 format!("{}: {} → {} ({})", t.node_name, t.from.map_or("new", State::as_str), t.to.as_str(), t.reason);
             let entry = self.told.get_mut(&t.node_id);
-            let muted = match entry {
-                Some((_, told)) if bad_now => now - told.bad_at < cooldown,
-                Some((_, told)) => level(told.state) < min,
+            let muted = match &entry {
+                Some(told) if bad_now => level(t.to) <= level(told.worst) && now - told.bad_at < cooldown,
+                Some(told) => level(told.state) < min,
                 None => !bad_now,
             };
             match (muted, entry) {
-                (true, Some((_, told))) => {
+                (true, Some(told)) => {
                     told.muted += 1;
                     told.latest = Some((t.to, t.reason.clone()));
                 }
                 (true, None) => {}
                 (false, entry) => {
-                    let bad_at = if bad_now { now } else { entry.as_ref().map_or(now, |(_, t)| t.bad_at) };
-                    let told = Told { state: t.to, bad_at, muted: 0, latest: None };
-                    self.told.insert(t.node_id.clone(), (t.node_name.clone(), told));
+                    let (bad_at, worst) = match (bad_now, &entry) {
+                        (true, _) | (false, None) => (now, t.to),
+                        (false, Some(told)) => (told.bad_at, told.worst),
+                    };
+                    let told = Told { name: t.node_name.clone(), state: t.to, worst, bad_at, muted: 0, latest: None };
+                    self.told.insert(t.node_id.clone(), told);
                     lines.push(line);
                 }
             }
         }
-        for (name, told) in self.told.values_mut() {
+        for told in self.told.values_mut() {
             if told.muted == 0 || now - told.bad_at < cooldown {
                 continue;
             }
             let muted = std::mem::take(&mut told.muted);
             let Some((state, reason)) = told.latest.take() else { continue };
             if state != told.state || muted >= 2 {
-                lines.push(format!(
-                    "{name}: flapping ({muted} changes held back over {:.0} min), now {} ({reason})",
-                    (now - told.bad_at) / 60_000.0,
-                    state.as_str()
-                ));
+                let minutes = (now - told.bad_at) / 60_000.0;
+                let held = if muted == 1 {
+                    format!("1 change held back by the cool-down over {minutes:.0} min")
+                } else {
+                    format!("flapping: {muted} changes held back over {minutes:.0} min")
+                };
+                lines.push(format!("{}: {held}, now {} ({reason})", told.name, state.as_str()));
                 told.state = state;
                 if level(state) >= min {
                     told.bad_at = now;
+                    told.worst = state;
                 }
             }
         }
@@ -159,8 +172,30 @@ mod tests {
         assert_eq!(a.on_tick(&[], &cfg, 30_000.0), None);
         assert_eq!(
             a.on_tick(&[], &cfg, 62_002.0),
-            msg("n1: flapping (2 changes held back over 1 min), now healthy (why)")
+            msg("n1: flapping: 2 changes held back over 1 min, now healthy (why)")
         );
         assert_eq!(a.on_tick(&[], &cfg, 200_000.0), None);
+    }
+
+    #[test]
+    fn a_worse_state_is_told_at_once_and_one_held_change_is_not_flapping() {
+        let cfg = Alerts { enabled: true, min_severity: AlertLevel::Unhealthy, cooldown_ms: 60_000 };
+        let mut a = Alerter::default();
+        let msg = |line: &str| Some(format!("clawbernetes health monitor: 1 node changed state.\n- {line}"));
+        assert_eq!(
+            a.on_tick(&[tr("n1", Some(State::Healthy), State::Unreachable, 0.0)], &cfg, 0.0),
+            msg("n1: healthy → unreachable (why)")
+        );
+        assert_eq!(
+            a.on_tick(&[tr("n1", Some(State::Unreachable), State::Offline, 1.0)], &cfg, 1.0),
+            msg("n1: unreachable → offline (why)")
+        );
+        assert_eq!(a.on_tick(&[tr("n1", Some(State::Offline), State::Unreachable, 2.0)], &cfg, 2.0), None);
+        assert_eq!(
+            a.on_tick(&[], &cfg, 61_000.0),
+            msg("n1: 1 change held back by the cool-down over 1 min, now unreachable (why)")
+        );
+        let restored: Alerter = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(restored, a, "what the agent heard survives a restart");
     }
 }

@@ -97,11 +97,6 @@ impl Holds {
     pub fn any_on(&self, node_id: &str) -> bool {
         self.list.iter().any(|h| h.node_id == node_id)
     }
-
-    /// Every record, oldest first.
-    pub fn all(&self) -> &[Hold] {
-        &self.list
-    }
 }
 
 #[cfg(test)]

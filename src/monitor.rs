@@ -12,6 +12,13 @@ pub const HISTORY: usize = 200;
 /// Nodes remembered as gone at most (oldest forgotten first).
 pub const GONE_KEPT: usize = 256;
 
+/// Why an unreachable node counts as offline: it has not answered `failures` checks in a row
+/// (this one included), `failures_to_offline` or more. `None` when it does not.
+pub fn offline_after(state: State, failures: u32, failures_to_offline: u32, reason: &str) -> Option<String> {
+    (state == State::Unreachable && failures >= failures_to_offline)
+        .then(|| format!("{failures} checks failed in a row: {reason}"))
+}
+
 /// One node's verdict in one tick.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
@@ -122,10 +129,9 @@ impl Monitor {
                 (State::Unreachable, None) => 1,
                 _ => 0,
             };
-            let (state, reason) = if o.state == State::Unreachable && failures >= failures_to_offline {
-                (State::Offline, format!("{failures} checks failed in a row: {}", o.reason))
-            } else {
-                (o.state, o.reason)
+            let (state, reason) = match offline_after(o.state, failures, failures_to_offline, &o.reason) {
+                Some(why) => (State::Offline, why),
+                None => (o.state, o.reason),
             };
             let from = prev.map(|p| p.state);
             let since = match prev {
@@ -204,6 +210,11 @@ impl Monitor {
     /// Every tracked node, by id.
     pub fn nodes(&self) -> impl Iterator<Item = &Tracked> {
         self.nodes.values()
+    }
+
+    /// Checks in a row the node has not answered, before this one.
+    pub fn failures(&self, node_id: &str) -> u32 {
+        self.nodes.get(node_id).map_or(0, |n| n.consecutive_failures)
     }
 
     /// Whether the monitor tracks exactly the `listed` nodes (gone ones aside), each in a state

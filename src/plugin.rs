@@ -4,7 +4,7 @@
 //! layer holds it.
 
 use crate::alerts::Alerter;
-use crate::assess::{assess, Reach, Report};
+use crate::assess::{assess, Reach, Report, State};
 use crate::config::Config;
 use crate::fleet::status::FleetStatus;
 use crate::fleet::Checked;
@@ -13,7 +13,7 @@ use crate::io::facts::Cache;
 use crate::io::fanout::{each_node, Limiter, Stats};
 use crate::io::host::{Host, Level};
 use crate::io::probe::{probe, Needs};
-use crate::monitor::{Listed, Monitor};
+use crate::monitor::{offline_after, Listed, Monitor};
 use crate::node::entry::{NodeEntry, Standing};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -24,6 +24,8 @@ pub mod keys {
     pub const HOLDS: &str = "holds";
     /// The monitor's tracked nodes and transition history ([`crate::monitor::Monitor`]).
     pub const MONITOR: &str = "monitor";
+    /// What the agent was last told about each node ([`crate::alerts::Alerter`]).
+    pub const ALERTS: &str = "alerts";
 }
 
 /// Counters of the monitor's ticks.
@@ -189,6 +191,21 @@ impl Plugin {
         (checked, stats)
     }
 
+    /// Brings a call's verdicts in line with the monitor's memory: a node the monitor has seen
+    /// silent for `failuresToOffline` checks in a row (this one included) is offline for every
+    /// reader, not only in the monitor's snapshot.
+    pub fn with_monitor_memory(&self, checked: &mut [Checked]) {
+        let monitor = self.monitor.borrow();
+        let limit = self.config.thresholds.failures_to_offline;
+        for c in checked.iter_mut() {
+            let v = &mut c.verdict;
+            if let Some(why) = offline_after(v.state, monitor.failures(&c.report.node.id) + 1, limit, &v.reason) {
+                v.state = State::Offline;
+                v.reason = why;
+            }
+        }
+    }
+
     /// The offline and unusable clawnodes of `fleet`, assessed as such.
     pub fn unusable_checked(&self, fleet: Fleet) -> Vec<Checked> {
         let holds = self.holds.borrow();
@@ -233,6 +250,15 @@ impl Plugin {
             },
             Ok(None) => {}
             Err(e) => return self.store_failed(host, &e),
+        }
+        if let Ok(Some(text)) = host.load(keys::ALERTS).await {
+            match serde_json::from_str::<Alerter>(&text) {
+                Ok(a) => *self.alerter.borrow_mut() = a,
+                Err(e) => host.log(
+                    Level::Warn,
+                    &format!("clawbernetes: the saved alert memory is unreadable, starting afresh: {e}"),
+                ),
+            }
         }
         if let Ok(Some(text)) = host.load(keys::MONITOR).await {
             match serde_json::from_str::<Monitor>(&text) {

@@ -6,7 +6,8 @@ use serde_json::Value;
 /// What replaces a secret value.
 pub const REDACTED: &str = "[redacted: set multiInvoke.revealSecrets to show]";
 
-fn is_secret_key(key: &str) -> bool {
+/// Whether a key or variable name looks like it holds a credential (`password`, `HF_TOKEN`, …).
+pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     ["secret", "password", "passwd", "token", "apikey", "api_key", "privatekey", "private_key", "credential"]
         .iter()

@@ -199,6 +199,22 @@ pub fn image(s: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Folders of the container engines clawnode may drive, and of their neighbours on the host.
+const ENGINE_DIRS: [&str; 10] = [
+    "/var/lib/docker",
+    "/var/lib/containers",
+    "/var/lib/containerd",
+    "/run/docker",
+    "/var/run/docker",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/run/podman",
+    "/var/run/podman",
+    "/run/crio",
+];
+/// Their control sockets, wherever they are bound from.
+const ENGINE_SOCKETS: [&str; 4] = ["docker.sock", "podman.sock", "containerd.sock", "crio.sock"];
+
 /// Checks a volume mapping `host:container[:ro|rw|z|Z]`; refuses the host root and the folders
 /// holding the container engine, which give a container the power of the engine itself.
 pub fn volume(s: &str) -> Result<(), Error> {
@@ -219,13 +235,16 @@ pub fn volume(s: &str) -> Result<(), Error> {
         return bad("must name an absolute host path or a volume name as its source");
     }
     let is_root = src.starts_with('/') && src.split('/').all(|seg| seg.is_empty() || seg == ".");
-    // The folders that hold the container engine's socket or state give the same power as it.
+    // The folders that hold a container engine's socket or state (docker, podman, containerd,
+    // CRI-O), and what is inside them, give a container the same power as the engine itself.
     let normalised: Vec<&str> = src.split('/').filter(|seg| !seg.is_empty() && *seg != ".").collect();
-    let engine = matches!(
-        normalised.as_slice(),
-        ["var"] | ["run"] | ["var", "run"] | ["var", "lib", "docker"] | ["run", "docker"]
-    );
-    if is_root || engine || src.contains("docker.sock") {
+    let engine = matches!(normalised.as_slice(), ["var"] | ["run"] | ["var", "run"])
+        || ENGINE_DIRS.iter().any(|dir| {
+            let d: Vec<&str> = dir.split('/').filter(|seg| !seg.is_empty()).collect();
+            normalised.starts_with(&d)
+        })
+        || ENGINE_SOCKETS.iter().any(|sock| src.contains(sock));
+    if is_root || engine {
         return bad("would give the container the host's root or its container engine");
     }
     if !is_path(dst) {

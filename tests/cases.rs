@@ -259,6 +259,10 @@ fn a_shared_display_name_selects_every_node_that_has_it() {
     assert_eq!(names(&ok(&out[0])["nodeDetails"], "nodeId"), ["id-gpu-node-3", "id-ubuntu#a", "id-ubuntu#b"]);
     let inv = ok(&out[2]);
     assert_eq!(names(&inv["nodes"], "nodeId"), ["id-ubuntu#a", "id-ubuntu#b"]);
+    assert_eq!(inv["sharedNames"], json!([{"name": "ubuntu", "nodeIds": ["id-ubuntu#a", "id-ubuntu#b"]}]));
+    assert!(out[2].as_ref().unwrap().0.contains(
+        "\"ubuntu\" is the display name of 2 nodes, so all of them were listed (ids: id-ubuntu#a, id-ubuntu#b)."
+    ));
     assert_eq!((inv["total"].clone(), inv["available"].clone()), (json!(4), json!(3)));
     let (text, multi) = out[1].as_ref().unwrap();
     assert_eq!(names(&multi["results"], "nodeId"), ["id-ubuntu#a", "id-ubuntu#b"]);

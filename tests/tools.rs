@@ -505,8 +505,36 @@ fn a_deploy_is_done_only_when_its_container_runs() {
     );
 
     let (looping, held, _) = run("Restarting (2) 1 second ago");
-    assert_eq!((looping.details.started, held), (Some(false), false));
+    // a restarting container still binds its GPUs: the hold stays until it is gone or exited
+    assert_eq!((looping.details.started, held), (Some(false), true));
     assert_eq!(looping.details.confirmation.unwrap().outcome, deploy::Outcome::Restarting);
+
+    let (job, held, _) = run("Exited (0) 1 second ago");
+    assert_eq!(
+        (job.details.started, held, job.details.confirmation.clone().unwrap().outcome),
+        (Some(true), false, deploy::Outcome::Completed)
+    );
+    assert!(
+        job.text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("it ran and exited with code 0 (Exited (0) 1 second ago): a one-shot job that finished."),
+        "{}",
+        job.text
+    );
+
+    let (sick, _, _) = run("Up 2 seconds (unhealthy)");
+    assert_eq!(sick.details.started, Some(true));
+    assert!(
+        sick.text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("running, but failing its health check (Up 2 seconds (unhealthy))."),
+        "{}",
+        sick.text
+    );
 
     let (slow, held, _) = run("Created");
     let c = slow.details.confirmation.clone().unwrap();
@@ -519,6 +547,61 @@ fn a_deploy_is_done_only_when_its_container_runs() {
         "{}",
         slow.text
     );
+}
+
+#[test]
+fn a_workload_run_that_gets_no_answer_is_not_tried_elsewhere() {
+    let slow = |name: &str| {
+        FakeNode::clawnode(name).idle_gpus().fail(
+            "workload.run",
+            "UNAVAILABLE: TIMEOUT: node invoke timed out",
+            FailureKind::Silent,
+        )
+    };
+    let h = FakeHost::of(vec![slow("gpu-01"), slow("gpu-02")]);
+    let out = h.run(deploy::run(&plugin(), &h, &json!({"image": "ubuntu", "name": "slow-pull"}))).unwrap();
+    let runs: Vec<String> = h.take_calls().into_iter().filter(|c| c.1 == "workload.run").map(|c| c.0).collect();
+    assert_eq!(runs, ["gpu-01"], "gpu-01 may still start it: a second start elsewhere would run it twice");
+    assert_eq!((out.details.placed, out.details.unanswered_node.as_deref()), (false, Some("gpu-01")));
+    assert_eq!(
+        out.text.lines().next().unwrap(),
+        "Not known whether ubuntu started: gpu-01 did not answer workload.run (workload.run: UNAVAILABLE: TIMEOUT: node \
+         invoke timed out). No other node was tried, since gpu-01 may still start it (docker run pulls the image first): \
+         look with claw_workloads before deploying again."
+    );
+}
+
+#[test]
+fn a_prefer_node_that_cannot_host_is_named_and_credentials_are_not_echoed() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("busy"), FakeNode::clawnode("free").idle_gpus()]);
+    let out = h
+        .run(deploy::run(
+            &plugin(),
+            &h,
+            &json!({"image": "postgres:16", "preferNode": "busy", "env": {"POSTGRES_PASSWORD": "hunter2", "PGDATA": "/d"}, "dryRun": true}),
+        ))
+        .unwrap();
+    assert_eq!(
+        out.details.prefer_node_rejected,
+        Some(vec!["GPU 0 must be free: GPU 0 busy (61234 MB used, 87% util)".to_owned()])
+    );
+    assert!(
+        out.text.contains("\npreferNode cannot host it: GPU 0 must be free: GPU 0 busy (61234 MB used, 87% util)\n"),
+        "{}",
+        out.text
+    );
+    assert_eq!(
+        out.details.run_params["env"],
+        json!(["PGDATA=/d", "POSTGRES_PASSWORD=[redacted: set multiInvoke.revealSecrets to show]"])
+    );
+    h.run(deploy::run(
+        &plugin(),
+        &h,
+        &json!({"image": "postgres:16", "gpus": 0, "env": {"POSTGRES_PASSWORD": "hunter2"}}),
+    ))
+    .unwrap();
+    let sent = h.take_calls().into_iter().find(|c| c.1 == "workload.run").unwrap().2;
+    assert_eq!(sent["env"], json!(["POSTGRES_PASSWORD=hunter2"]), "the node gets the real value");
 }
 
 #[test]
@@ -597,6 +680,15 @@ fn a_silent_node_turns_offline_after_the_configured_failures() {
     let p = Plugin::new(cfg);
     let states: Vec<State> = (0..4).flat_map(|_| h.run(watch::tick(&p, &h))).map(|t| t.to).collect();
     assert_eq!(states, [State::Unreachable, State::Offline]);
+    // the tool reads the monitor's memory: the node that has not answered 4 checks, and now a 5th, is offline there too
+    let tool = status(&p, &h);
+    assert_eq!(
+        (tool.node_details[0].state, tool.node_details[0].reason.as_str()),
+        (
+            State::Offline,
+            "5 checks failed in a row: no answer: node.health: UNAVAILABLE: TIMEOUT: node invoke timed out"
+        )
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `claw_gpu_inventory`: one entry per GPU, grouped by node, with its state from the one
 //! assessment (free, busy, held by a container the plugin started, or unknown).
 
-use super::{Checked, FailedNode, FanoutStats};
+use super::{Checked, FailedNode, FanoutStats, SharedName};
 use crate::assess::GpuState;
 use crate::holds::HeldBy;
 use serde::Serialize;
@@ -85,6 +85,8 @@ pub struct Inventory {
     pub failed_nodes: Vec<FailedNode>,
     /// What the fan-out saw of the bound on invokes in flight.
     pub fanout: FanoutStats,
+    /// A `nodeId` that is the display name of several nodes (all of them listed).
+    pub shared_names: Vec<SharedName>,
 }
 
 /// Filters of `claw_gpu_inventory`.

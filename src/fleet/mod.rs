@@ -51,6 +51,16 @@ pub struct FanoutStats {
     pub overloaded: u64,
 }
 
+/// A display name that selected several nodes (display names are not unique).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedName {
+    /// The name given.
+    pub name: String,
+    /// Every node that carries it, all of them selected.
+    pub node_ids: Vec<String>,
+}
+
 /// Rounds to two decimals, for numbers shown to people.
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

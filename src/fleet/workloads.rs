@@ -1,7 +1,7 @@
 //! `claw_workloads`: every container on every node, its state and health read from the
 //! runtime's status, the ones that need attention first.
 
-use super::{Checked, FailedNode, FanoutStats};
+use super::{Checked, FailedNode, FanoutStats, SharedName};
 use crate::node::workload::{Health, State};
 use serde::Serialize;
 
@@ -113,6 +113,8 @@ pub struct Workloads {
     pub failed_nodes: Vec<FailedNode>,
     /// What the fan-out saw of the bound on invokes in flight.
     pub fanout: FanoutStats,
+    /// A `nodeId` that is the display name of several nodes (all of them listed).
+    pub shared_names: Vec<SharedName>,
 }
 
 /// Filters of `claw_workloads`.

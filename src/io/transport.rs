@@ -352,7 +352,10 @@ mod tests {
         ]});
         let nodes = parse_node_list(&v).unwrap();
         assert_eq!(nodes.len(), 2);
-        assert_eq!((nodes[0].name.as_str(), nodes[0].connected, nodes[0].commands.len()), ("gpu-01", true, 1));
+        assert_eq!(
+            (nodes[0].name.as_str(), nodes[0].connected, nodes[0].commands.has("node.health")),
+            ("gpu-01", true, true)
+        );
         assert_eq!((nodes[0].platform.as_str(), nodes[0].device_family.as_str()), ("linux x86_64", ""));
         assert_eq!((nodes[1].name.as_str(), nodes[1].connected, nodes[1].pending_approval), ("b", false, true));
         assert!(nodes[1].is_clawnode() && nodes[0].is_clawnode());

@@ -86,7 +86,12 @@ async fn run_tick<H: Host>(p: &Plugin, host: &H) -> Vec<Transition> {
         let text = serde_json::to_string(&*p.monitor.borrow()).unwrap_or_default();
         p.save(host, keys::MONITOR, &text).await;
     }
+    let before = p.alerter.borrow().clone();
     let alert = p.alerter.borrow_mut().on_tick(&transitions, &p.config.alerts, now);
+    if *p.alerter.borrow() != before {
+        let text = serde_json::to_string(&*p.alerter.borrow()).unwrap_or_default();
+        p.save(host, keys::ALERTS, &text).await;
+    }
     if let Some(text) = alert {
         if let Err(why) = host.notify_agent(&text) {
             if !p.alerts_off_said.replace(true) {

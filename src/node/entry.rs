@@ -27,16 +27,6 @@ impl Commands {
     pub fn has(&self, command: &str) -> bool {
         self.0.binary_search_by(|c| c.as_str().cmp(command)).is_ok()
     }
-
-    /// How many commands.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl From<Vec<String>> for Commands {

@@ -8,8 +8,8 @@ use crate::fleet::{round2, Checked};
 use serde::Serialize;
 
 /// Free disk a node needs on the filesystem holding its container runtime's data (images
-/// and layers are large).
-pub const MIN_FREE_DISK_BYTES: f64 = 10.0 * 1024.0 * 1024.0 * 1024.0;
+/// and layers are large): 10 GB, as the rejection says.
+pub const MIN_FREE_DISK_BYTES: f64 = 10e9;
 /// Memory a node keeps free beyond the request, as a share of the request.
 pub const MEMORY_HEADROOM: f64 = 0.10;
 

@@ -10,9 +10,11 @@ pub mod multi_invoke;
 pub mod workloads;
 
 use crate::error::{invalid, Error};
+use crate::fleet::SharedName;
 use crate::io::host::Host;
 use crate::node::entry::NodeEntry;
 use crate::plugin::{Fleet, Plugin};
+use crate::summary::Text;
 use serde::Serialize;
 use serde_json::Value;
 use std::rc::Rc;
@@ -97,6 +99,24 @@ pub(crate) fn select(fleet: &Fleet, key: Option<&str>, field: &str) -> Result<Ve
         return Err(unknown_node(fleet, field, key));
     }
     Ok(picked)
+}
+
+/// The shared-name note for `key` when it selected several nodes.
+pub(crate) fn shared(key: &str, picked: &[Rc<NodeEntry>]) -> Option<SharedName> {
+    (picked.len() > 1)
+        .then(|| SharedName { name: key.to_owned(), node_ids: picked.iter().map(|n| n.id.clone()).collect() })
+}
+
+/// One line per shared name: every node that carries it was `done` (asked, listed).
+pub(crate) fn shared_lines(t: &mut Text, names: &[SharedName], done: &str) {
+    for s in names {
+        t.line(format!(
+            "{:?} is the display name of {} nodes, so all of them were {done} (ids: {}).",
+            s.name,
+            s.node_ids.len(),
+            s.node_ids.join(", ")
+        ));
+    }
 }
 
 /// The one usable clawnode `key` names; a display name several nodes share is refused with

@@ -1,10 +1,11 @@
 //! `claw_multi_invoke {command, params?, nodes?, timeoutMs?}`: one command on many nodes.
 
 use super::args::{Args, Def, Kind, Param};
-use super::{fleet, invalid, no_nodes, select, Reply};
+use super::{fleet, invalid, no_nodes, select, shared, shared_lines, Reply};
 use crate::commands::{self, Class};
 use crate::config::Config;
 use crate::error::Error;
+use crate::fleet::SharedName;
 use crate::io::fanout::{each_node, Stats};
 use crate::io::host::Host;
 use crate::node::entry::NodeEntry;
@@ -47,16 +48,6 @@ pub struct NodeResult {
     pub error: Option<String>,
     /// From sending to the answer, ms.
     pub duration_ms: f64,
-}
-
-/// A display name that selected several nodes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SharedName {
-    /// The name given.
-    pub name: String,
-    /// Every node that carries it.
-    pub node_ids: Vec<String>,
 }
 
 /// The whole result.
@@ -125,10 +116,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
             let mut picked: Vec<Rc<NodeEntry>> = Vec::new();
             for k in keys {
                 let matched = select(&f, Some(k), "nodes")?;
-                if matched.len() > 1 {
-                    shared_names
-                        .push(SharedName { name: k.clone(), node_ids: matched.iter().map(|n| n.id.clone()).collect() });
-                }
+                shared_names.extend(shared(k, &matched));
                 for n in matched {
                     if !picked.iter().any(|p| p.id == n.id) {
                         picked.push(n);
@@ -189,14 +177,7 @@ fn text(r: &Invoked) -> String {
     let mut t = Text::new();
     let skipped = if r.skipped > 0 { format!(" ({} clawnode(s) do not declare it)", r.skipped) } else { String::new() };
     t.line(format!("{} on {} node(s): {} ok, {} failed{skipped}.", r.command, r.total, r.ok, r.failed));
-    for s in &r.shared_names {
-        t.line(format!(
-            "{:?} is the display name of {} nodes, so all of them were asked (ids: {}).",
-            s.name,
-            s.node_ids.len(),
-            s.node_ids.join(", ")
-        ));
-    }
+    shared_lines(&mut t, &r.shared_names, "asked");
     t.list("Failed:", r.results.iter().filter(|n| !n.ok), |n| {
         format!("{}: {}", n.node_name, n.error.as_deref().unwrap_or("?"))
     });

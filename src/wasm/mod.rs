@@ -21,6 +21,9 @@ pub struct Core {
     plugin: Rc<Plugin>,
     io: Rc<Io>,
     monitor: RefCell<Option<AbortHandle>>,
+    /// The gateway-event emitter the monitor service handed over: every tick broadcasts its
+    /// transitions with it, also the ones a method runs (`health-check`, a fresh snapshot).
+    emit: RefCell<JsValue>,
 }
 
 /// The one conversion of the core's errors: a JS `Error` whose `code` is the gateway's code.
@@ -41,7 +44,12 @@ impl Core {
     pub fn new(config_json: &str, io: JsValue) -> Result<Core, JsValue> {
         let config = Config::from_json(config_json).map_err(|e| into_js(Error::InvalidArgument(e.to_string())))?;
         let io = Io::new(io, &config).map_err(|e| into_js(Error::Unavailable(e)))?;
-        Ok(Core { plugin: Rc::new(Plugin::new(config)), io: Rc::new(io), monitor: RefCell::new(None) })
+        Ok(Core {
+            plugin: Rc::new(Plugin::new(config)),
+            io: Rc::new(io),
+            monitor: RefCell::new(None),
+            emit: RefCell::new(JsValue::UNDEFINED),
+        })
     }
 
     /// What to register: tools, methods, service, node invoke policy, allowlist (JSON).
@@ -74,7 +82,8 @@ impl Core {
     #[wasm_bindgen(js_name = callMethod)]
     pub fn call_method(&self, name: String, params_json: String, context: JsValue) -> js_sys::Promise {
         let plugin = Rc::clone(&self.plugin);
-        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED, context);
+        let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED, context)
+            .with_emit(self.emit.borrow().clone());
         future_to_promise(async move {
             let params = parse_json("method params", &params_json)?;
             let out = methods::call(&plugin, &host, &name, &params).await.map_err(into_js)?;
@@ -87,6 +96,7 @@ impl Core {
     #[wasm_bindgen(js_name = startMonitor)]
     pub fn start_monitor(&self, emit: JsValue, context: JsValue) {
         self.stop_monitor();
+        *self.emit.borrow_mut() = emit.clone();
         let plugin = Rc::clone(&self.plugin);
         let host = CallHost::new(Rc::clone(&self.io), JsValue::UNDEFINED, JsValue::UNDEFINED, context).with_emit(emit);
         let (task, handle) = abortable(async move { watch::run(&plugin, &host).await });

@@ -1,7 +1,8 @@
-// `make demo`: a local gateway with the plugin (default config, the README's allowlist in
-// gateway.nodes.commands.allow), the default simulated fleet connected as today's clawnode does
-// (protocol 3, `clawsim --wire legacy`) and approved, then each of the five tools and the
-// dashboard snapshot, printed as an operator (or an agent) would read them. Everything is stopped at the end; with KEEP=1 the gateway and the
+// `make demo`: a local gateway with the plugin, the default simulated fleet connected and
+// approved, then each of the five tools and the dashboard snapshot, printed as an operator (or
+// an agent) would read them. The nodes connect as today's clawnode does (protocol 3, platform
+// "linux x86_64": `--wire legacy`; DEMO_WIRE=current for protocol-4 nodes) and the gateway has
+// the README's allowlist and the plugin's default config. Everything is stopped at the end; with KEEP=1 the gateway and the
 // fleet stay up and the script prints how to drive them by hand.
 import { writeFileSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import * as h from "./harness.mjs";
 
 const keep = !!process.env.KEEP && process.env.KEEP !== "0";
 const port = Number(process.env.DEMO_PORT ?? h.PORTS.demo);
+const wire = process.env.DEMO_WIRE || "legacy";
 // DEMO_DIR moves the scratch dir (another checkout may keep a demo running in the default one)
 const demoDir = process.env.DEMO_DIR ?? join(tmpdir(), "clawbernetes-demo");
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -33,19 +35,30 @@ async function main() {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   process.stdout.write(`Starting an OpenClaw gateway on 127.0.0.1:${port} with clawbernetes loaded …\n`);
-  const gw = await h.startGateway({ port, dir: demoDir, detached: keep, nodeCommandsAllow: await h.pluginAllowlist(), pluginConfig: { healthIntervalMs: 10000 } });
+  const pluginConfig = { healthIntervalMs: 10000 };
+  const allow = await h.documentedAllowlist(pluginConfig);
+  process.stdout.write(`gateway.nodes.commands.allow (the README's list): ${allow.join(", ")}\n`);
+  const gw = await h.startGateway({
+    port,
+    dir: demoDir,
+    detached: keep,
+    pluginConfig,
+    nodeCommandsAllow: allow,
+    gatewayExtra: { controlUi: { experimental: { customPlugins: true } } },
+  });
   let fleet;
   try {
-    process.stdout.write("Connecting the simulated fleet (8 clawnodes as today's clawnode connects, sim/fleets/default.toml) and approving it …\n");
+    const how = wire === "legacy" ? "as today's clawnode: protocol 3, platform \"linux x86_64\"" : `wire ${wire}`;
+    process.stdout.write(`Connecting the simulated fleet (8 clawnodes, sim/fleets/default.toml, ${how}) and approving it …\n`);
     if (keep) {
-      fleet = await h.startFleetDetached(gw, { wire: "legacy" });
+      fleet = await h.startFleetDetached(gw, { wire });
       writeFileSync(join(demoDir, "pids"), `${gw.child.pid} ${fleet.child.pid}\n`);
     } else {
-      fleet = await h.startFleet(gw, { timedFaults: true, wire: "legacy" });
+      fleet = await h.startFleet(gw, { timedFaults: true, wire });
     }
     process.stdout.write(`${fleet.nodes.map((n) => n.name).join(", ")}\n`);
 
-    await showTool(gw, "claw_fleet_status");
+    const status = await showTool(gw, "claw_fleet_status");
     await showTool(gw, "claw_gpu_inventory", { availableOnly: true, model: "H100" });
     await showTool(gw, "claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, strategy: "spread", name: "demo-finetune", memory: "32g", env: { EPOCHS: "3" }, command: ["python", "train.py"] });
     await showTool(gw, "claw_workloads", { state: "running" });
@@ -55,11 +68,19 @@ async function main() {
     const op = await h.operator(gw);
     const snap = await h.eventually(async () => {
       const s = await op.call("clawbernetes.fleet-status");
-      return s.status?.nodes?.total ? s : null;
+      return s.status ? s : null;
     }, { what: "a monitor snapshot" });
     op.close();
-    process.stdout.write(`nodes: ${JSON.stringify(snap.status.nodes)}  (monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms)\n`);
-    for (const n of snap.status.nodeDetails) process.stdout.write(`- ${n.nodeName}: ${n.state} — ${n.reason}\n`);
+    process.stdout.write(`monitor: ${snap.monitor.ticks} tick(s), every ${snap.intervalMs} ms\n`);
+    for (const n of [...snap.nodes].sort((a, b) => a.nodeName.localeCompare(b.nodeName))) {
+      process.stdout.write(`- ${n.nodeName}: ${n.state} — ${n.reason}\n`);
+    }
+    // one assessment: the tool an agent calls and the page an operator looks at count alike
+    section("the same counts, twice");
+    const tool = countLine(status.details.nodes);
+    const page = countLine(snap.status.nodes);
+    process.stdout.write(`claw_fleet_status         ${tool}\nclawbernetes.fleet-status ${page}\n`);
+    process.stdout.write(tool === page ? "they agree\n" : "they differ: a node changed state between the two reads\n");
   } catch (err) {
     if (keep) stopKept();
     throw err;
@@ -80,6 +101,13 @@ ${bold("The gateway and the fleet are still running (KEEP=1).")}
   token     ${gw.token}
   gpu-rtx-flaky drops off 90 s after the fleet started and comes back 30 s later: watch the monitor see it.
 
+Open the Fleet page in a browser on this machine (Control UI, signed in with the token):
+  http://127.0.0.1:${port}/plugin?plugin=clawbernetes&id=fleet#token=${gw.token}
+
+The CLI and the chat command:
+  ${env} ${h.NODE} ${h.OPENCLAW} clawbernetes status
+  /fleet   (in the Control UI's chat)
+
 Call a tool over HTTP:
   curl -s http://127.0.0.1:${port}/tools/invoke -H 'authorization: Bearer ${gw.token}' \\
        -H 'content-type: application/json' -d '{"tool":"claw_fleet_status","args":{}}'
@@ -96,6 +124,13 @@ Stop everything:
   } else {
     process.stdout.write(`\n${bold("Demo done")}: gateway and fleet stopped. \`make demo KEEP=1\` leaves them running to try things by hand.\n`);
   }
+}
+
+/** "8 nodes: 1 healthy, 3 degraded, …" from a {total?, <state>: count} object, every state named. */
+function countLine(counts) {
+  const states = ["healthy", "degraded", "unhealthy", "unreachable", "offline", "unusable"];
+  const total = counts.total ?? states.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+  return `${total} nodes: ${states.map((s) => `${counts[s] ?? 0} ${s}`).join(", ")}`;
 }
 
 /** Stops a kept demo by the PIDs it recorded: each leads a process group, signalled whole. */

@@ -22,16 +22,17 @@ export const CLAWSIM = join(ROOT, "target/debug/clawsim");
  * several checkouts can run it at once (each gets base+1 … base+99).
  */
 export const PORT_BASE = portBase(process.env.E2E_PORT_BASE);
-/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831, …). */
+/** The suite's ports, as offsets from PORT_BASE (default 18801, 18811, 18821, 18831, 18841, …). */
 export const PORTS = {
   demo: PORT_BASE + 1,
   runtime: PORT_BASE + 11,
   http: PORT_BASE + 21,
   wire: PORT_BASE + 31,
-  legacy: PORT_BASE + 41,
-  policy: PORT_BASE + 42,
-  lifecycle: PORT_BASE + 51,
-  scale: PORT_BASE + 61,
+  operator: PORT_BASE + 41,
+  legacy: PORT_BASE + 51,
+  policy: PORT_BASE + 52,
+  lifecycle: PORT_BASE + 61,
+  scale: PORT_BASE + 71,
 };
 
 function portBase(text) {
@@ -283,13 +284,13 @@ export function setNodeCommandsAllow(gw, commands) {
 }
 
 /**
- * The node commands the built plugin asks operators to allow (`describe().allowlist`, what the
- * README's `gateway.nodes.commands.allow` snippet lists), for plugin config `config`: read from
- * the plugin itself, so the suite never keeps a second copy.
+ * The node commands the README tells an operator to put in gateway.nodes.commands.allow:
+ * describe().allowlist of the built plugin (pkg/), for `pluginConfig`.
  */
-export async function pluginAllowlist(config = {}) {
-  const { LiveCore } = await import(join(ROOT, "js-shim/core.js"));
-  return JSON.parse(new LiveCore(JSON.stringify(config), { nodes: { list() {}, invoke() {} } }).get().describe()).allowlist;
+export async function documentedAllowlist(pluginConfig = {}) {
+  const { LiveCore } = await import("../../js-shim/core.js");
+  const core = new LiveCore(JSON.stringify(pluginConfig), { nodes: { list() {}, invoke() {} } }).get();
+  return JSON.parse(core.describe()).allowlist;
 }
 
 /** The commands a default clawnode build declares (68), in clawnode's order. */
@@ -592,6 +593,13 @@ export async function operator(gw, scopes = ["operator.admin", "operator.read", 
 /** Runs the openclaw CLI against the gateway's state dir; returns stdout (throws on failure). */
 export function openclawCli(gw, args, { timeoutMs = 120000 } = {}) {
   return execFileSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Runs the openclaw CLI like openclawCli, without throwing: {status, stdout, stderr}. */
+export function openclawCliResult(gw, args, { timeoutMs = 120000 } = {}) {
+  const r = spawnSync(NODE, [OPENCLAW, ...args], { cwd: gw.dir, env: gw.env, timeout: timeoutMs, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** JSON from a CLI that may print log lines before its JSON document. */

@@ -18,7 +18,7 @@ before(async () => {
     port: h.PORTS.http,
     label: "http",
     toolsAllow: ["nodes", "clawbernetes"],
-    nodeCommandsAllow: [...(await h.pluginAllowlist()), ...SENSITIVE],
+    nodeCommandsAllow: [...(await h.documentedAllowlist()), ...SENSITIVE],
     pluginConfig: {
       transport: "http",
       gatewayUrl: `http://127.0.0.1:${h.PORTS.http}`,

@@ -24,7 +24,7 @@ describe("legacy fleet, default config, the documented allowlist", () => {
   before(async () => {
     h.checkPrerequisites();
     h.buildSim();
-    allowlist = await h.pluginAllowlist();
+    allowlist = await h.documentedAllowlist();
     gw = await h.startGateway({ port: h.PORTS.legacy, label: "legacy", nodeCommandsAllow: allowlist });
     sim = await h.startFleet(gw, { wire: "legacy" });
     op = await h.operator(gw);
@@ -118,7 +118,7 @@ describe("legacy fleet with nodePolicy: true", () => {
   before(async () => {
     h.checkPrerequisites();
     h.buildSim();
-    gw = await h.startGateway({ port: h.PORTS.policy, label: "policy", nodeCommandsAllow: await h.pluginAllowlist(), pluginConfig: { nodePolicy: true } });
+    gw = await h.startGateway({ port: h.PORTS.policy, label: "policy", nodeCommandsAllow: await h.documentedAllowlist(), pluginConfig: { nodePolicy: true } });
     sim = await h.startFleet(gw, { wire: "legacy" });
     op = await h.operator(gw);
   });

@@ -61,7 +61,7 @@ before(async () => {
   gw = await h.startGateway({
     port: h.PORTS.lifecycle,
     label: "lifecycle",
-    nodeCommandsAllow: await h.pluginAllowlist(),
+    nodeCommandsAllow: await h.documentedAllowlist(),
     pluginConfig: { healthIntervalMs: 2000, invokeTimeoutMs: 10000, alerts: { cooldownMs: COOLDOWN_MS } },
     configExtra: { agents: { defaults: { heartbeat: { every: "0m" } } } },
   });

@@ -22,7 +22,7 @@ const withoutFanout = ({ fanout, ...rest }) => rest;
 before(async () => {
   h.checkPrerequisites();
   h.buildSim();
-  allowlist = await h.pluginAllowlist();
+  allowlist = await h.documentedAllowlist();
   gw = await h.startGateway({
     port: h.PORTS.runtime,
     label: "runtime",

@@ -22,7 +22,7 @@ before(async () => {
   h.checkPrerequisites();
   h.buildSim();
   fleet = h.fleetSummary({ nodes: N, shape: "realistic" });
-  gw = await h.startGateway({ port: h.PORTS.scale, label: "scale", nodeCommandsAllow: await h.pluginAllowlist() });
+  gw = await h.startGateway({ port: h.PORTS.scale, label: "scale", nodeCommandsAllow: await h.documentedAllowlist() });
   sim = await h.startFleet(gw, { nodes: N, shape: "realistic" });
   op = await h.operator(gw);
 });

@@ -19,7 +19,8 @@ const cand = (nodeId, nodeName, fit, score, gpus = [0], preferred = false) => ({
 // What a deploy that ran nothing answers, beside the plan.
 const planned = (o) => ({
   dryRun: true, placed: false, started: null, nodeId: null, nodeName: null, workloadId: null, containerId: null, name: null,
-  gpus: [0], strategy: "binpack", runParams: { gpus: 1, image: IMG }, confirmation: null, candidates: [], rejected: [], attempts: [], ...o,
+  gpus: [0], strategy: "binpack", runParams: { gpus: 1, image: IMG }, confirmation: null, candidates: [], rejected: [], attempts: [],
+  unansweredNode: null, preferNodeRejected: null, ...o,
 });
 const runs = (fleet) => invokes(fleet).filter(([, c]) => c === "workload.run");
 
@@ -151,12 +152,15 @@ test("a real deploy sends workload.run with env as KEY=VALUE strings and command
     { ...r.details, candidates: r.details.candidates.map((c) => [c.nodeName, c.score]) },
     {
       dryRun: false, placed: true, started: true, nodeId: F2, nodeName: "free-2", workloadId: ids.workloadId, containerId: ids.containerId,
-      name: "train-1", gpus: [0], strategy: "binpack", runParams: sent,
+      // the node gets HF_TOKEN's value; the result shows it redacted
+      name: "train-1", gpus: [0], strategy: "binpack",
+      runParams: { ...sent, env: ["EPOCHS=3", "HF_TOKEN=[redacted: set multiInvoke.revealSecrets to show]"] },
       confirmation: { outcome: "running", status: "Up Less than a second", exitCode: null, health: null, logs: [], waitedMs },
       // 8g leaves 10 × (22789 − 8192)/24105 = 6.06 of headroom
       candidates: [["free-2", 48.21], ["free-4", 23.21]],
       rejected: [BUSY0],
       attempts: [{ nodeId: F2, nodeName: "free-2", ok: true, error: null }],
+      unansweredNode: null, preferNodeRejected: null,
     },
   );
   assert.equal(textOf(r).split("\n")[0], `Deployed ${IMG} on free-2 (GPU 0), container ${ids.containerId}: running (Up Less than a second).`);

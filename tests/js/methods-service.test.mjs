@@ -193,6 +193,26 @@ test("service: when a node turns hot the monitor broadcasts its transition as a 
   }
 });
 
+test("service: a 'Check now' (clawbernetes.health-check) broadcasts what its tick finds, as the timer's ticks do", async () => {
+  const fleet = fleetOf(fixtureNodes().slice(0, 2));
+  const host = load({ fleet, pluginConfig: { healthIntervalMs: 3600000 } });
+  await host.startServices();
+  try {
+    await sleep(100);
+    assert.equal(host.events.length, 1, "the first tick at start");
+    const hot = fx("gpu.metrics");
+    hot.metrics[0].temperature_c = 95;
+    fleet.nodes.get(ID.a).answers["gpu.metrics"] = hot;
+    await host.callMethod("clawbernetes.health-check");
+    assert.equal(host.events.length, 2);
+    assert.deepEqual(host.events[1].payload.transitions.map(({ at, ...t }) => t), [
+      { nodeId: ID.a, nodeName: "gpu-a", from: "healthy", to: "unhealthy", reason: "GPU 0 at 95 °C (critical at 90 °C)", beforeRestart: false },
+    ]);
+  } finally {
+    await host.stopServices();
+  }
+});
+
 test("service: a health-check during a running tick joins it instead of starting another", async () => {
   const fleet = fleetOf(fixtureNodes().slice(0, 1), { latency: 40 });
   const host = load({ fleet });
@@ -237,7 +257,7 @@ test("alerts reach the agent's system events exactly once per change: bad, recov
   assert.equal(host.systemEvents.length, 2, "within the cool-down a flapping node is held back");
   await sleep(1100);
   await tick();
-  assert.deepEqual(host.queuedSystemEvents(), [hot, cool, `${HEADER(1)}\n- gpu-a: flapping (2 changes held back over 0 min), now healthy (all checks pass)`]);
+  assert.deepEqual(host.queuedSystemEvents(), [hot, cool, `${HEADER(1)}\n- gpu-a: flapping: 2 changes held back over 0 min, now healthy (all checks pass)`]);
   assert.deepEqual(host.systemEvents.map((e) => [e.sessionKey, e.contextKey, e.accepted]), Array(3).fill(["agent:main:main", "clawbernetes:health", true]));
   assert.deepEqual(host.heartbeats, [HEARTBEAT, HEARTBEAT, HEARTBEAT], "one heartbeat request per alert");
 });
@@ -291,7 +311,7 @@ test("state survives a re-registration (a new LiveCore) through files under reso
   const fleet = fleetOf(fixtureNodes());
   const before = load({ fleet, stateDir });
   const first = (await before.callMethod("clawbernetes.health-check")).payload;
-  assert.deepEqual(readdirSync(join(stateDir, "plugins", "clawbernetes")).sort(), ["monitor.json"]);
+  assert.deepEqual(readdirSync(join(stateDir, "plugins", "clawbernetes")).sort(), ["alerts.json", "monitor.json"]);
   // the gateway restarts: a new registration, a new core, the same state dir
   const after = load({ fleet, stateDir });
   const r = await after.callMethod("clawbernetes.fleet-status");

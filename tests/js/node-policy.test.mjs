@@ -106,3 +106,13 @@ test("nodePolicy: true with no allow config: a protocol-4 linux node gets the co
     ["modern-0000", "healthy", "all checks pass"],
   ]);
 });
+
+test("the README's gateway.nodes.commands.allow snippet is exactly describe().allowlist (read-only set first, then what deploy runs)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const snippet = readme.match(/"allow": \[([^\]]*)\]/s);
+  assert.ok(snippet, "README has the allow snippet");
+  const listed = [...snippet[1].matchAll(/"([a-z_.]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(listed, allowlist());
+  assert.deepEqual(listed.slice(0, allowlist({ readOnly: true }).length), allowlist({ readOnly: true }));
+});

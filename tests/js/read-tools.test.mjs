@@ -181,6 +181,7 @@ test("gpu inventory: every fixture GPU grouped by node with all fields, power nu
     ],
     failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: FAIL }],
     fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
+    sharedNames: [],
   });
   assert.equal(textOf(r), [
     "GPUs: 6 listed, 3 available, 3 busy, on 5 clawnode(s).",
@@ -258,6 +259,7 @@ test("workloads: Docker status texts read to state, health and exit code; troubl
     total: 11,
     failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: "workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure" }],
     fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
+    sharedNames: [],
   });
   assert.equal(textOf(r), [
     "Workloads: 11 container(s) on 5 clawnode(s): 5 running, 1 exited, 1 created, 1 restarting, 1 paused, 1 removing, 1 dead (1 unhealthy).",
@@ -290,7 +292,7 @@ test("workloads filters: state, image part, name part, nodeId by name; bad state
   const named = await host.callTool("claw_workloads", { name: "train" });
   assert.deepEqual(named.details.workloads.map((w) => [w.nodeName, w.name]), [["cpu-b", "train-oom"], ["cpu-b", "train-new"], ["disk-d", "train-1"], ["gpu-a", "train-1"]]);
   const onA = await host.callTool("claw_workloads", { nodeId: "gpu-a" });
-  assert.deepEqual(onA.details, { workloads: [TRAIN(ID.a, "gpu-a")], counts: { ...noCounts, running: 1 }, unhealthy: 0, total: 1, failedNodes: [], fanout: { limit: 32, peakInFlight: 1, retries: 0, overloaded: 0 } });
+  assert.deepEqual(onA.details, { workloads: [TRAIN(ID.a, "gpu-a")], counts: { ...noCounts, running: 1 }, unhealthy: 0, total: 1, failedNodes: [], fanout: { limit: 32, peakInFlight: 1, retries: 0, overloaded: 0 }, sharedNames: [] });
   await assert.rejects(host.callTool("claw_workloads", { state: "stopped" }), {
     message: 'claw_workloads: state must be one of "running", "exited", "created", "restarting", "paused", "removing", "dead", "unknown", got "stopped"',
     code: "INVALID_REQUEST",

@@ -27,6 +27,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "clawbernetes-trap-"));
   cpSync(join(ROOT, "js-shim"), join(dir, "js-shim"), { recursive: true });
   cpSync(PKG_TEST, join(dir, "pkg"), { recursive: true });
+  cpSync(join(ROOT, "openclaw.plugin.json"), join(dir, "openclaw.plugin.json")); // the shim reads the CLI descriptors there
   plugin = (await import(pathToFileURL(join(dir, "js-shim/index.js")).href)).default;
   // the very module object the shim requires (same resolved path, same require cache)
   const req = createRequire(join(dir, "js-shim/index.js"));

@@ -21,7 +21,15 @@
 //    types); answer excerpts against the recorded answers in tests/fixtures/clawnode/*.json
 //    (every field shown must exist there); tool args against the `parameters` JSON schema the
 //    plugin registers, and tool details against the details of real results (plugin-facts.mjs
-//    runs every tool on a fixture fleet through the fake OpenClaw host).
+//    runs every tool on fixture fleets through the fake OpenClaw host): every field path must
+//    occur there, and a vocabulary field (`state`, `outcome`, `severity`, `kind`, `health`,
+//    `strategy`) may only hold a value real results show at that path. claw_deploy args also go
+//    through the plugin's own argument check (sizes, env, names, image, volumes, command), as a
+//    dry run in read-only mode.
+//    A fenced block of any other language whose first line starts with
+//    "clawbernetes health monitor:" is an alert as the monitor hands it to the agent: every line
+//    must have the form of a real alert's lines, with state words the plugin uses, and the
+//    header's count must match the lines.
 // 3. Outside json blocks: every `claw_name` must be a tool in the manifest's contracts.tools;
 //    every inline code span that looks like a command (`gpu.metrics`, `deploy.*`) must be a
 //    known command, a wildcard over known commands, or a gateway method listed in the data;
@@ -43,10 +51,15 @@ const OPENCLAW_METADATA_KEYS = new Set([
 ]);
 const REQUIRES_KEYS = new Set(["bins", "anyBins", "env", "config"]);
 const FREE_FORM_FIELDS = new Set(["data", "labels", "bins", "inspect", "payload"]);
+/** Fields of tool details whose values are a vocabulary: a shown value must occur in real results. */
+const VOCABULARY_FIELDS = new Set(["state", "outcome", "severity", "kind", "health", "strategy"]);
+/** The first words of an alert the monitor hands the agent. */
+const ALERT_HEAD = "clawbernetes health monitor:";
 
 /**
- * Loads everything the checker compares skills against: tool names from the manifest, tool
- * parameters and result fields from the built plugin, commands and answers from the fixtures.
+ * Loads everything the checker compares skills against: tool names from the manifest; tool
+ * parameters, result fields and vocabularies, the forms of the monitor's alerts and
+ * claw_deploy's own argument check from the built plugin; commands and answers from the fixtures.
  */
 export async function loadData(repoRoot, options = {}) {
   const fixturesDir = options.fixturesDir ?? path.join(repoRoot, "tests", "fixtures", "clawnode");
@@ -96,6 +109,8 @@ export async function loadData(repoRoot, options = {}) {
 
   return {
     data, toolNames, tools, stale: plugin.stale, commands, params, answers, namespaces,
+    alertTemplates: alertTemplates(plugin.alerts, plugin.transitions, plugin.states),
+    checkDeploy: plugin.checkDeploy,
     pluginMethods: new Set(plugin.methods), pluginEvents: new Set(plugin.events),
     gatewayMethods: new Set(data.gatewayMethods ?? []),
     expected: [
@@ -103,6 +118,54 @@ export async function loadData(repoRoot, options = {}) {
     ],
     workflow: new Set(data.skills.workflow),
   };
+}
+
+function escapeRe(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The forms of alert lines, from the alerts the plugin really handed the agent: each line
+ * becomes a regular expression where numbers are any number, node state words any state word
+ * the plugin uses, an item's node name any name and its reason (the text in the last
+ * parentheses, known from the monitor's transitions) any text.
+ */
+export function alertTemplates(alerts, transitions, states) {
+  const state = `(?:${states.map(escapeRe).join("|")})`;
+  const reasons = [...new Set(transitions.map((t) => t.reason))].sort((a, b) => b.length - a.length);
+  const shape = (text) => escapeRe(text)
+    .replace(new RegExp(`\\b${state}\\b`, "g"), state)
+    .replace(/\d+/g, "\\d+");
+  const out = new Map();
+  for (const text of alerts) {
+    for (const line of text.split("\n")) {
+      let source;
+      if (line.startsWith("- ")) {
+        const name = line.slice(2, line.indexOf(": "));
+        const reason = reasons.find((r) => line.endsWith(` (${r})`));
+        if (name === "" || reason === undefined) throw new Error(`an alert line without a node name or a known reason: ${line}`);
+        const middle = line.slice(2 + name.length + 2, line.length - reason.length - 3);
+        source = `^- \\S.*?: ${shape(middle)} \\(.+\\)$`;
+      } else {
+        source = `^${shape(line)}$`;
+      }
+      if (!out.has(source)) out.set(source, { re: new RegExp(source, "u"), example: line });
+    }
+  }
+  return [...out.values()];
+}
+
+/** Checks an alert excerpt (the lines of one fenced block) against the real alerts' forms. */
+function checkAlertBlock(text, d, err) {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  for (const line of lines) {
+    if (!d.alertTemplates.some((t) => t.re.test(line))) {
+      err(`alert line "${line}" has no form the monitor writes (real alerts: ${d.alertTemplates.map((t) => `"${t.example}"`).join(", ")})`);
+    }
+  }
+  const count = /^clawbernetes health monitor: (\d+) nodes? changed state\.$/.exec(lines[0]);
+  const items = lines.filter((l) => l.startsWith("- ")).length;
+  if (count && Number(count[1]) !== items) err(`the alert says ${count[1]} node(s) changed state but lists ${items}`);
 }
 
 /** Turns a params.json type description into a checkable type; throws on text it does not know. */
@@ -363,8 +426,8 @@ function fencedBlocks(lines, from) {
   return blocks;
 }
 
-/** Checks one skill's text; `folder` is its directory name. Returns error strings. */
-export function checkSkillText(folder, text, d) {
+/** Checks one skill's text; `folder` is its directory name. Resolves with error strings. */
+export async function checkSkillText(folder, text, d) {
   const errors = [];
   const where = `${folder}/SKILL.md`;
   const err = (line, msg) => errors.push(line ? `${where}:${line}: ${msg}` : `${where}: ${msg}`);
@@ -396,7 +459,10 @@ export function checkSkillText(folder, text, d) {
     if (b.unclosed) err(b.line, "fenced block is never closed");
     const lang = b.info.split(/\s+/)[0].toLowerCase();
     if (lang === "json5" || lang === "jsonc") err(b.line, `use \`\`\`json, not \`\`\`${lang} (json blocks are checked)`);
-    if (lang !== "json") continue;
+    if (lang !== "json") {
+      if (b.text.trimStart().startsWith(ALERT_HEAD)) checkAlertBlock(b.text, d, (msg) => err(b.line, msg));
+      continue;
+    }
     for (let l = b.line; l <= b.end; l++) inJson.add(l);
     let value;
     try {
@@ -405,7 +471,7 @@ export function checkSkillText(folder, text, d) {
       err(b.line, `json block does not parse: ${e.message}`);
       continue;
     }
-    checkJsonBlock(value, d, (msg) => err(b.line, msg));
+    await checkJsonBlock(value, d, (msg) => err(b.line, msg));
   }
 
   // prose and non-json blocks (the frontmatter description too)
@@ -466,7 +532,7 @@ function checkInlineName(token, d, err) {
   err(`unknown clawnode command "${token}"`);
 }
 
-function checkJsonBlock(value, d, err) {
+async function checkJsonBlock(value, d, err) {
   if (!isPlainObject(value)) return err("json block must hold one object: a tool call, a command call or an answer excerpt");
   const keys = Object.keys(value).sort().join(",");
   if ("tool" in value) {
@@ -481,7 +547,7 @@ function checkJsonBlock(value, d, err) {
     const spec = d.tools[tool];
     if (!spec) return err(`the plugin does not register tool "${tool}" (it is in the manifest only)`);
     if ("args" in value) return checkToolArgs(tool, spec.parameters, value.args, d, err);
-    checkShape(value.details, spec.details, `${tool} details`, "", err);
+    checkShape(value.details, spec.details, `${tool} details`, "", err, true);
     if (tool === "claw_multi_invoke") checkInvokedPayloads(value.details, d, err);
     return;
   }
@@ -505,21 +571,33 @@ function checkJsonBlock(value, d, err) {
   return err("json block is neither a tool call, a command call nor an answer excerpt");
 }
 
-function checkToolArgs(tool, schema, args, d, err) {
+async function checkToolArgs(tool, schema, args, d, err) {
   if (!isPlainObject(args)) return err(`${tool} args must be a JSON object ({}), not ${JSON.stringify(args)}`);
   const props = schema?.properties ?? {};
+  let refused = false;
+  const schemaErr = (msg) => {
+    refused = true;
+    err(msg);
+  };
   for (const [key, value] of Object.entries(args)) {
     if (!(key in props)) {
-      if (schema?.additionalProperties === false) err(`${tool} does not accept "${key}" (accepted: ${Object.keys(props).join(", ")})`);
+      if (schema?.additionalProperties === false) schemaErr(`${tool} does not accept "${key}" (accepted: ${Object.keys(props).join(", ")})`);
       continue;
     }
     if (tool === "claw_multi_invoke" && key === "command" && !d.commands.has(value)) {
-      err(`unknown clawnode command "${value}"`);
+      schemaErr(`unknown clawnode command "${value}"`);
       continue;
     }
-    if (!schemaOk(props[key], value)) err(`${tool} "${key}" must be ${describeSchema(props[key])}`);
+    if (!schemaOk(props[key], value)) schemaErr(`${tool} "${key}" must be ${describeSchema(props[key])}`);
   }
-  for (const key of schema?.required ?? []) if (!(key in args)) err(`${tool} needs "${key}"`);
+  for (const key of schema?.required ?? []) if (!(key in args)) schemaErr(`${tool} needs "${key}"`);
+  if (tool === "claw_deploy" && !refused) {
+    // preferNode names a node of the skill's own example fleet: the plugin's check of it is
+    // about that fleet, not the arguments' form
+    const { preferNode, ...rest } = args;
+    const why = await d.checkDeploy(rest);
+    if (why !== null) err(`the plugin refuses these claw_deploy args: ${why.replace(/^claw_deploy: /, "")}`);
+  }
   if (tool === "claw_multi_invoke" && typeof args.command === "string" && d.commands.has(args.command) && "params" in args) {
     checkCommandParams(args.command, args.params, d, err);
   }
@@ -574,8 +652,11 @@ export function checkCommandParams(command, params, d, err) {
   }
 }
 
-/** Every field in `shown` must exist at the same place in at least one of `samples`. */
-function checkShape(shown, samples, label, prefix, err) {
+/**
+ * Every field in `shown` must exist at the same place in at least one of `samples`; with
+ * `vocabulary`, a string in a vocabulary field must be a value the samples show there.
+ */
+function checkShape(shown, samples, label, prefix, err, vocabulary = false) {
   if (!isPlainObject(shown)) return err(`${label} excerpt must be a JSON object`);
   const objects = samples.filter(isPlainObject);
   for (const [key, value] of Object.entries(shown)) {
@@ -586,19 +667,23 @@ function checkShape(shown, samples, label, prefix, err) {
       continue;
     }
     if (FREE_FORM_FIELDS.has(key)) continue;
+    if (vocabulary && VOCABULARY_FIELDS.has(key) && typeof value === "string") {
+      const seen = [...new Set(here.filter((v) => typeof v === "string"))].sort();
+      if (seen.length && !seen.includes(value)) err(`${label} field "${prefix}${key}" is never "${value}" (real results show: ${seen.join(", ")})`);
+    }
     if (isPlainObject(value)) {
       const inner = here.filter(isPlainObject);
-      if (inner.length && inner.some((o) => Object.keys(o).length)) checkShape(value, inner, label, `${prefix}${key}.`, err);
+      if (inner.length && inner.some((o) => Object.keys(o).length)) checkShape(value, inner, label, `${prefix}${key}.`, err, vocabulary);
     } else if (Array.isArray(value)) {
       const elements = here.filter(Array.isArray).flat();
       if (!elements.some(isPlainObject)) continue;
-      for (const el of value) if (isPlainObject(el)) checkShape(el, elements, label, `${prefix}${key}[].`, err);
+      for (const el of value) if (isPlainObject(el)) checkShape(el, elements, label, `${prefix}${key}[].`, err, vocabulary);
     }
   }
 }
 
-/** Checks a whole skills directory; returns every error (empty when all is well). */
-export function checkSkills(skillsDir, d) {
+/** Checks a whole skills directory; resolves with every error (empty when all is well). */
+export async function checkSkills(skillsDir, d) {
   const errors = [];
   if (!fs.existsSync(skillsDir)) return [`${skillsDir}: no skills directory`];
   const folders = fs.readdirSync(skillsDir, { withFileTypes: true })
@@ -611,7 +696,7 @@ export function checkSkills(skillsDir, d) {
       continue;
     }
     withSkill.push(folder);
-    errors.push(...checkSkillText(folder, fs.readFileSync(file, "utf8"), d));
+    errors.push(...(await checkSkillText(folder, fs.readFileSync(file, "utf8"), d)));
   }
   if (withSkill.length !== d.expected.length) errors.push(`expected ${d.expected.length} skills, found ${withSkill.length}`);
   for (const name of d.expected) if (!withSkill.includes(name)) errors.push(`missing skill "${name}"`);

@@ -22,7 +22,9 @@ pub const LOG_LINES: usize = 20;
 pub enum Outcome {
     /// The container runs.
     Running,
-    /// It exited (or died): the deploy failed.
+    /// It exited with code 0 within the window: a one-shot job that finished.
+    Completed,
+    /// It exited with an error (or died): the deploy failed.
     Exited,
     /// It is in a restart loop: the deploy failed.
     Restarting,
@@ -34,7 +36,7 @@ impl Outcome {
     /// Whether the container started: yes, no, or not known yet.
     pub fn started(self) -> Option<bool> {
         match self {
-            Outcome::Running => Some(true),
+            Outcome::Running | Outcome::Completed => Some(true),
             Outcome::Exited | Outcome::Restarting => Some(false),
             Outcome::Starting => None,
         }
@@ -65,7 +67,11 @@ impl Confirmation {
         let status = if self.status.is_empty() { String::new() } else { format!(" ({})", self.status) };
         let last = self.logs.last().map(|l| format!("; last log line: {}", cut(l, 300))).unwrap_or_default();
         match self.outcome {
+            Outcome::Running if self.health == Some(Health::Unhealthy) => {
+                format!("running, but failing its health check{status}.")
+            }
             Outcome::Running => format!("running{status}."),
+            Outcome::Completed => format!("it ran and exited with code 0{status}: a one-shot job that finished."),
             Outcome::Exited => {
                 let code = self.exit_code.map_or("an unknown code".to_owned(), |c| c.to_string());
                 format!("it exited at once with code {code}{status}{last}.")
@@ -119,6 +125,10 @@ pub async fn watch<H: Host>(
             State::Running if c.health == Some(Health::Starting) => {}
             State::Running | State::Paused => {
                 seen.outcome = Outcome::Running;
+                break;
+            }
+            State::Exited if c.exit_code == Some(0) => {
+                seen.outcome = Outcome::Completed;
                 break;
             }
             State::Exited | State::Dead => {

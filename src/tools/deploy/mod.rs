@@ -14,6 +14,7 @@ use crate::io::probe::Needs;
 use crate::node::workload;
 use crate::placement::{self, Candidate, Plan, Rejection, Request, Strategy};
 use crate::plugin::Plugin;
+use crate::redact;
 use crate::runargs;
 use crate::summary::{cut, Text};
 pub use confirm::{Confirmation, Outcome};
@@ -22,6 +23,9 @@ use serde_json::{json, Map, Value};
 
 /// Most GPUs one workload may ask for.
 pub const MAX_GPUS: u64 = 16;
+/// The least time `workload.run` is given: clawnode pulls a missing image inside it, and a
+/// pull takes minutes (the node answers nothing else meanwhile).
+pub const RUN_TIMEOUT_MS: u64 = 300_000;
 
 /// The tool.
 pub const DEF: Def = Def {
@@ -109,7 +113,8 @@ pub struct Deployed {
     pub gpus: Vec<u32>,
     /// Ranking used.
     pub strategy: Strategy,
-    /// The `workload.run` params sent (or that would be sent).
+    /// The `workload.run` params sent (or that would be sent), the values of env names that
+    /// look like credentials redacted.
     pub run_params: Value,
     /// What the watch of the new container saw.
     pub confirmation: Option<Confirmation>,
@@ -119,6 +124,27 @@ pub struct Deployed {
     pub rejected: Vec<Rejection>,
     /// Every `workload.run` tried.
     pub attempts: Vec<Attempt>,
+    /// The node whose `workload.run` got no answer (timed out, disconnected): it may still start
+    /// the container, so no other node was tried.
+    pub unanswered_node: Option<String>,
+    /// Why `preferNode` could not host the request, when it was given and could not.
+    pub prefer_node_rejected: Option<Vec<String>>,
+}
+
+/// The `workload.run` params as results show them: the values of env names that look like
+/// credentials (`POSTGRES_PASSWORD`, `HF_TOKEN`) redacted — the node gets the real ones.
+fn shown(send: &Value) -> Value {
+    let mut v = send.clone();
+    if let Some(Value::Array(env)) = v.get_mut("env") {
+        for item in env.iter_mut() {
+            if let Some((k, _)) = item.as_str().and_then(|s| s.split_once('=')) {
+                if redact::is_secret_key(k) {
+                    *item = Value::String(format!("{k}={}", redact::REDACTED));
+                }
+            }
+        }
+    }
+    v
 }
 
 /// Checked arguments: the placement request, the `workload.run` params, and dry run.
@@ -184,7 +210,8 @@ pub fn parse(args: &Value) -> Result<(Request, Value, bool), Error> {
 
 /// Runs the tool.
 pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<Deployed>, Error> {
-    let (mut req, run_params, dry_run) = parse(args)?;
+    let (mut req, send, dry_run) = parse(args)?;
+    let run_params = shown(&send);
     let dry_run = dry_run || p.config.read_only;
     let f = fleet(p, host).await?;
     if f.usable.is_empty() {
@@ -209,21 +236,27 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
         strategy: req.strategy,
         run_params,
         confirmation: None,
+        prefer_node_rejected: req
+            .prefer_node
+            .as_deref()
+            .and_then(|id| rejected.iter().find(|r| r.node_id == id))
+            .map(|r| r.reasons.clone()),
         candidates,
         rejected,
         attempts: Vec::new(),
+        unanswered_node: None,
     };
     if dry_run || d.candidates.is_empty() {
         return Ok(Reply { text: text(&d, p.config.read_only, f.usable.len()), details: d });
     }
     for c in d.candidates.clone() {
         let Some(node) = f.usable.iter().find(|n| n.id == c.node_id) else { continue };
-        let session = Session::new(host, node, &p.limiter, p.config.invoke_timeout_ms);
-        let result = session.call("workload.run", &d.run_params).await.and_then(|v| workload::parse_run(&v));
+        let session = Session::new(host, node, &p.limiter, p.config.invoke_timeout_ms.max(RUN_TIMEOUT_MS));
+        let result = session.call("workload.run", &send).await.and_then(|v| workload::parse_run(&v));
         match result {
             Ok(started) => {
                 let since = host.now_ms();
-                let name = d.run_params.get("name").and_then(Value::as_str).unwrap_or(&started.name).to_owned();
+                let name = send.get("name").and_then(Value::as_str).unwrap_or(&started.name).to_owned();
                 p.holds.borrow_mut().add(Hold {
                     node_id: node.id.clone(),
                     container_id: started.container_id.clone(),
@@ -248,7 +281,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
                 if p.config.deploy.confirm_ms > 0 {
                     let seen = confirm::watch(p, host, node, &started.container_id, &session).await;
                     d.started = seen.outcome.started();
-                    if d.started == Some(false) {
+                    if matches!(seen.outcome, Outcome::Exited | Outcome::Completed) {
                         p.holds.borrow_mut().release(&node.id, &started.container_id);
                         p.save_holds(host).await;
                     }
@@ -263,6 +296,12 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
                     ok: false,
                     error: Some(e),
                 });
+                // A node that gave no answer may still start the container (docker run pulls the
+                // image first): trying the next node could start it twice.
+                if session.silent().is_some() {
+                    d.unanswered_node = Some(node.name.clone());
+                    break;
+                }
                 if host.cancelled() {
                     break;
                 }
@@ -298,6 +337,15 @@ fn text(d: &Deployed, read_only: bool, nodes: usize) -> String {
             d.container_id.as_deref().unwrap_or("?"),
             d.workload_id.as_deref().unwrap_or("?"),
         )),
+        (_, false) if d.unanswered_node.is_some() => {
+            let last = d.attempts.last().and_then(|a| a.error.as_deref()).unwrap_or("?");
+            let n = d.unanswered_node.as_deref().unwrap_or("?");
+            t.line(format!(
+                "Not known whether {image} started: {n} did not answer workload.run ({last}). No other node was tried, \
+                 since {n} may still start it (docker run pulls the image first): look with claw_workloads before \
+                 deploying again."
+            ));
+        }
         (_, false) if !d.attempts.is_empty() => {
             let tried: Vec<String> =
                 d.attempts.iter().map(|a| format!("{}: {}", a.node_name, a.error.as_deref().unwrap_or("?"))).collect();
@@ -316,6 +364,9 @@ fn text(d: &Deployed, read_only: bool, nodes: usize) -> String {
             let why = if read_only { "read-only mode: planned, nothing run" } else { "dry run: nothing run" };
             t.line(format!("Plan ({why}): {best} would run {image} ({gpus}, {}).", d.strategy.as_str()));
         }
+    }
+    if let Some(why) = &d.prefer_node_rejected {
+        t.line(format!("preferNode cannot host it: {}", why.join("; ")));
     }
     t.list("Failed attempts:", d.attempts.iter().filter(|a| !a.ok), |a| {
         format!("{}: {}", a.node_name, a.error.as_deref().unwrap_or("?"))

@@ -1,0 +1,127 @@
+// The one module that reads the core's answers for the Control UI and the CLI (ui/src/shapes.js)
+// and the CLI's tables (cli/render.js), over fixed answers in the core's shapes.
+// The browser and the real CLI are tested end to end in tests/e2e/operator.test.mjs.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { renderStatus, renderWorkloads } from "../../cli/render.js";
+import { loadFleet, METHODS, readGpuInventory, readTransitionEvent } from "../../ui/src/shapes.js";
+
+const node = (name, state, extra = {}) => ({
+  nodeId: `id-${name}`,
+  nodeName: name,
+  state,
+  reason: state === "healthy" ? "all checks pass" : "GPU 2 at 93 °C (critical at 90 °C)",
+  cpuCount: 64,
+  loadPerCpu: 0.09,
+  memoryTotalMb: 1032192,
+  memoryAvailableMb: 968704,
+  diskUsedPercent: 40,
+  gpusTotal: 4,
+  gpusFree: 3,
+  workloadsRunning: 1,
+  containerRuntime: "docker",
+  problems: [],
+  ...extra,
+});
+
+const STATUS = {
+  severity: "critical",
+  nodes: { total: 2, healthy: 1, degraded: 0, unhealthy: 1, unreachable: 0, offline: 0, unusable: 0 },
+  gpus: { total: 8, free: 6, busy: 2, held: 0, unknown: 0, byModel: [] },
+  memory: { totalMb: 2064384, availableMb: 1937408 },
+  workloads: { total: 3, running: 2, unhealthy: 0, restarting: 0 },
+  problems: [{ nodeId: "id-gpu-a", nodeName: "gpu-a", severity: "critical", kind: "gpuTemperature", message: "GPU 2 at 93 °C (critical at 90 °C)" }],
+  nodeDetails: [node("gpu-a", "unhealthy", { gpus: [{ index: 0, model: "A100", state: "busy", utilizationPercent: 97, temperatureC: 72 }] }), node("gpu-b", "healthy", { gpus: [] })],
+  failedNodes: [],
+  fanout: { limit: 2048, peakInFlight: 2, retries: 0, overloaded: 0 },
+};
+
+/** A gateway that answers each method with a fixed payload (and says which it was asked). */
+function gatewayAnswering(answers) {
+  const asked = [];
+  return {
+    asked,
+    request: async (method) => {
+      asked.push(method);
+      if (!(method in answers)) throw new Error(`unknown method: ${method}`);
+      return answers[method];
+    },
+  };
+}
+
+test("the fleet answer is read as it is: FleetStatus plus the monitor's fields, and the workloads", async () => {
+  const answer = { status: STATUS, checkedAt: 1000, intervalMs: 60000, monitor: { ticks: 4 }, nodes: [], transitions: [{ nodeId: "id-gpu-a", nodeName: "gpu-a", from: "healthy", to: "unhealthy", reason: "hot", at: 900 }], restoredAt: null };
+  const gw = gatewayAnswering({ [METHODS.status]: answer, [METHODS.workloads]: { workloads: [], counts: { running: 0 }, unhealthy: 0, total: 0, failedNodes: [] } });
+  const { fleet, workloads } = await loadFleet(gw.request);
+  assert.deepEqual(gw.asked.sort(), [METHODS.status, METHODS.workloads].sort());
+  assert.equal(fleet.severity, "critical");
+  assert.deepEqual(fleet.nodes, STATUS.nodes);
+  assert.deepEqual(fleet.gpus, STATUS.gpus);
+  assert.deepEqual(fleet.nodeDetails.map((n) => [n.nodeName, n.state, n.gpus.length]), [["gpu-a", "unhealthy", 1], ["gpu-b", "healthy", 0]]);
+  assert.equal(fleet.checkedAt, 1000);
+  assert.equal(fleet.monitor.ticks, 4);
+  assert.equal(fleet.transitions.length, 1);
+  assert.deepEqual(workloads, { workloads: [], counts: { running: 0 }, unhealthy: 0, total: 0, failedNodes: [] });
+});
+
+test("without workloads only the fleet is asked for", async () => {
+  const gw = gatewayAnswering({ [METHODS.check]: { status: STATUS, checkedAt: 2000, intervalMs: 60000, monitor: { ticks: 5 }, nodes: [], transitions: [], restoredAt: null } });
+  const { fleet, workloads } = await loadFleet(gw.request, { method: METHODS.check, workloads: false });
+  assert.deepEqual(gw.asked, [METHODS.check]);
+  assert.equal(workloads, null);
+  assert.equal(fleet.monitor.ticks, 5);
+  assert.deepEqual(fleet.problems, STATUS.problems);
+});
+
+test("a gpu-inventory answer is one row per GPU with its node, and the core's totals", () => {
+  const d = readGpuInventory({ total: 2, available: 1, nodes: [{ nodeId: "n1", nodeName: "gpu-a", gpus: [{ index: 0, state: "held", heldBy: { name: "train" } }, { index: 1, state: "free", heldBy: null }] }], failedNodes: [] });
+  assert.deepEqual(d.gpus.map((g) => [g.nodeName, g.index, g.state, g.heldBy?.name ?? null]), [["gpu-a", 0, "held", "train"], ["gpu-a", 1, "free", null]]);
+  assert.equal(d.free, 1);
+});
+
+test("the transition event is read as its transitions and the number left out; a malformed one as none", () => {
+  assert.deepEqual(readTransitionEvent({ transitions: [{ nodeName: "a" }], more: 2 }), { transitions: [{ nodeName: "a" }], more: 2 });
+  assert.deepEqual(readTransitionEvent(null), { transitions: [], more: 0 });
+});
+
+test("the CLI's status table lays out the core's numbers in its order, with the core's severity", () => {
+  assert.equal(
+    renderStatus(STATUS),
+    [
+      "Fleet: 2 nodes (1 unhealthy, 0 unreachable, 0 unusable, 0 offline, 0 degraded, 1 healthy), severity critical",
+      "GPUs: 6/8 free. Memory: 1892/2016 GB available. Containers: 2 running of 3.",
+      "┌───────┬───────────┬────────────────────────────────────────────────┬───────────┬──────────────┬──────────┬─────────┐",
+      "│ NODE  │ STATE     │ WHY                                            │ GPUS FREE │ MEMORY AVAIL │ LOAD/CPU │ RUNNING │",
+      "│ gpu-a │ unhealthy │ GPU 2 at 93 °C (critical at 90 °C)             │ 3/4       │ 946/1008 GB  │ 0.09     │ 1       │",
+      "│ gpu-b │ healthy   │ all checks pass                                │ 3/4       │ 946/1008 GB  │ 0.09     │ 1       │",
+      "└───────┴───────────┴────────────────────────────────────────────────┴───────────┴──────────────┴──────────┴─────────┘",
+      "Problems (1):",
+      "┌───────┬──────────┬────────────────┬────────────────────────────────────────────────────────────────┐",
+      "│ NODE  │ SEVERITY │ KIND           │ MESSAGE                                                        │",
+      "│ gpu-a │ critical │ gpuTemperature │ GPU 2 at 93 °C (critical at 90 °C)                             │",
+      "└───────┴──────────┴────────────────┴────────────────────────────────────────────────────────────────┘",
+    ].join("\n"),
+  );
+});
+
+test("the CLI's workloads table: the core's counts by state, its unhealthy count and its order", () => {
+  const w = (name, state, health, status) => ({ nodeId: "n1", nodeName: "gpu-a", containerId: name, name, image: "python:3.11-slim", state, health, exitCode: null, status });
+  const out = renderWorkloads({
+    workloads: [w("probe", "running", "unhealthy", "Up 2 minutes (unhealthy)"), w("train", "running", "healthy", "Up 3 hours (healthy)")],
+    counts: { running: 2, exited: 0, created: 0, restarting: 0, paused: 0, removing: 0, dead: 0, unknown: 0 },
+    unhealthy: 1,
+    total: 2,
+    failedNodes: [],
+  });
+  assert.equal(
+    out,
+    [
+      "Containers: 2 (2 running), 1 unhealthy.",
+      "┌───────┬───────┬──────────────────┬─────────┬───────────┬──────────────────────────┐",
+      "│ NODE  │ NAME  │ IMAGE            │ STATE   │ HEALTH    │ STATUS                   │",
+      "│ gpu-a │ probe │ python:3.11-slim │ running │ unhealthy │ Up 2 minutes (unhealthy) │",
+      "│ gpu-a │ train │ python:3.11-slim │ running │ healthy   │ Up 3 hours (healthy)     │",
+      "└───────┴───────┴──────────────────┴─────────┴───────────┴──────────────────────────┘",
+    ].join("\n"),
+  );
+});
