@@ -8,6 +8,16 @@ import { hostAdapters } from "./host.js";
 
 const MANIFEST = createRequire(import.meta.url)("../openclaw.plugin.json");
 
+/** Tool arguments as JSON text; arguments too deep for JSON.stringify are the caller's error. */
+function argsJson(toolName, params) {
+  try {
+    return JSON.stringify(params ?? {});
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw Object.assign(new Error(`${toolName}: arguments are nested too deeply (at most 128 levels)`), { code: "INVALID_REQUEST" });
+  }
+}
+
 /** A method's failure as the gateway reports it: the core's code (INVALID_REQUEST, UNAVAILABLE) and message. */
 function methodError(err) {
   const code = typeof err?.code === "string" ? err.code : "UNAVAILABLE";
@@ -36,12 +46,13 @@ function register(api) {
         // the core calls the host in the caller's async context (see CallHost in src/wasm/io.rs)
         const context = AsyncLocalStorage.snapshot();
         try {
-          return JSON.parse(await live.run((core) => core.callTool(tool.name, JSON.stringify(params ?? {}), signal, progress, context)));
+          return JSON.parse(await live.run((core) => core.callTool(tool.name, argsJson(tool.name, params), signal, progress, context)));
         } catch (err) {
-          // The gateway shows HTTP and WS callers the message of an error named ToolInputError
-          // (400) and hides every other one as "tool execution failed": bad arguments are the
-          // caller's to fix, so they are named that way.
-          if (err?.code === "INVALID_REQUEST") err.name = "ToolInputError";
+          // The gateway shows HTTP and WS callers (and the agent) the message of an error named
+          // ToolInputError (HTTP 400) and hides every other one as "tool execution failed". The
+          // core's own errors (bad arguments; no usable clawnode, with the fix) are meant to be
+          // read, so they are named that way.
+          if (err?.code === "INVALID_REQUEST" || err?.code === "UNAVAILABLE") err.name = "ToolInputError";
           throw err;
         }
       },

@@ -155,16 +155,23 @@ pub const READ: &[&str] = &[
     "workload.stats",
 ];
 
-/// Commands refused fleet-wide unless allowed by name.
+/// Commands refused fleet-wide unless allowed by name: they run processes, start containers
+/// from a spec the plugin does not check (`claw_deploy` checks and places `workload.run`), mount
+/// host paths, reveal secrets, spend money or destroy work.
 pub const SENSITIVE: &[&str] = &[
     "auth.create_key",
     "auth.revoke_key",
+    "autoscale.delete",
     "backup.restore",
     "config.delete",
     "container.exec",
+    "cron.create",
+    "deploy.create",
     "deploy.delete",
     "deploy.rollback",
+    "deploy.update",
     "ingress.delete",
+    "job.create",
     "job.delete",
     "molt.bid",
     "network.policy.delete",
@@ -174,9 +181,11 @@ pub const SENSITIVE: &[&str] = &[
     "secret.rotate",
     "service.delete",
     "system.run",
-    "autoscale.delete",
+    "volume.create",
     "volume.delete",
+    "volume.mount",
     "volume.unmount",
+    "workload.run",
     "workload.stop",
 ];
 

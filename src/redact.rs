@@ -14,6 +14,30 @@ pub fn is_secret_key(key: &str) -> bool {
         .any(|w| k.contains(w))
 }
 
+/// `s` with the password of every URL that carries one (`postgres://user:pw@host/db`) replaced
+/// by `[redacted]`; the user and the rest stay.
+pub fn url_passwords(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#', ' ', '"', '\'']).unwrap_or(tail.len());
+        let authority = tail.get(..authority_end).unwrap_or("");
+        match authority.rfind('@').and_then(|at| authority.get(..at)).and_then(|info| info.split_once(':')) {
+            Some((user, _)) => {
+                let at = authority.rfind('@').unwrap_or(0);
+                out.push_str(user);
+                out.push_str(":[redacted]");
+                rest = tail.get(at..).unwrap_or("");
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Replaces secret values in a payload of `command`, in place.
 pub fn redact(command: &str, v: &mut Value) {
     if command == "secret.get" {
@@ -78,6 +102,19 @@ fn scrub(v: &mut Value, depth: usize) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn url_passwords_are_hidden_and_the_rest_kept() {
+        assert_eq!(
+            url_passwords("DATABASE_URL=postgres://app:s3cr@t:x@db.internal:5432/prod?ssl=1"),
+            "DATABASE_URL=postgres://app:[redacted]@db.internal:5432/prod?ssl=1"
+        );
+        assert_eq!(
+            url_passwords("a https://u:p@h/x and redis://:pw@cache:6379 and http://plain.host/p@th"),
+            "a https://u:[redacted]@h/x and redis://:[redacted]@cache:6379 and http://plain.host/p@th"
+        );
+        assert_eq!(url_passwords("s3://bucket/key user@host ://"), "s3://bucket/key user@host ://");
+    }
 
     #[test]
     fn log_lines_lose_credential_values_only() {

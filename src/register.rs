@@ -32,7 +32,8 @@ pub fn policy_commands(cfg: &Config) -> Vec<&'static str> {
         out.extend(commands::ALL.iter().copied().filter(|c| commands::classify(c) == Class::Write));
         out.extend(commands::SENSITIVE.iter().copied().filter(|c| cfg.multi_invoke.allow.iter().any(|a| a == c)));
     }
-    out.retain(|c| !cfg.multi_invoke.deny.iter().any(|d| d == c) || commands::TOOL_READS.contains(c));
+    let needed = allowlist(cfg);
+    out.retain(|c| !cfg.multi_invoke.deny.iter().any(|d| d == c) || needed.contains(c));
     out.sort_unstable();
     out.dedup();
     out

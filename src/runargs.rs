@@ -12,8 +12,8 @@ use serde_json::Value;
 pub const MIN_MEMORY_MB: f64 = 6.0;
 
 /// A size as Docker reads it (`docker run --memory/--shm-size`: go-units `RAMInBytes`, the
-/// parser Docker 23 and later use): a non-negative number (decimals allowed: `1.5`, `.5`,
-/// `32.`), optionally one space, then nothing (bytes) or a unit — `b`, or `k`, `m`, `g`, `t`, `p`
+/// parser Docker 23 and later use): a non-negative number as Go's ParseFloat reads it (`1.5`,
+/// `.5`, `32.`, `1e3`), optionally one space, then nothing (bytes) or a unit — `b`, or `k`, `m`, `g`, `t`, `p`
 /// alone or followed by `b` or `ib`, in any case (`8g`, `8GB`, `512mb`, `16GiB`); `16Gi` is
 /// refused, as Docker refuses it. Units are binary (1k = 1024) and the byte count is truncated,
 /// as Docker does. Returns the size in bytes and the same size in the plainest form every
@@ -25,6 +25,9 @@ pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
              or p in any case, optionally followed by b or ib, e.g. \"8g\", \"8GB\", \"512m\", \"16GiB\", \"1.5g\""
         ))
     };
+    if s.trim() != s {
+        return Err(refuse("white space at its start or end"));
+    }
     let (number, suffix) = match s.split_once(' ') {
         Some(parts) => parts,
         None => {
@@ -32,12 +35,13 @@ pub fn size(key: &str, s: &str) -> Result<(f64, String), Error> {
             s.split_at_checked(end + 1).ok_or_else(|| refuse("no number"))?
         }
     };
-    let plain = !number.is_empty()
-        && number.chars().any(|c| c.is_ascii_digit())
-        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && number.matches('.').count() <= 1;
-    let value: f64 =
-        number.parse().ok().filter(|_| plain).ok_or_else(|| refuse("the number is not a plain decimal"))?;
+    // Docker reads the number with Go's ParseFloat: a decimal, maybe with an exponent (1e3)
+    let decimal = number.chars().any(|c| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    let value: f64 = number.parse().ok().filter(|_| decimal).ok_or_else(|| refuse("the number is not a decimal"))?;
+    if value < 0.0 {
+        return Err(refuse("a negative size"));
+    }
     let suffix = suffix.to_ascii_lowercase();
     let power = match suffix.as_bytes() {
         [] | [b'b'] => 0,
@@ -73,11 +77,18 @@ fn plainest(bytes: f64) -> String {
 
 /// Turns `env` (an object of scalars, or an array of `KEY=VALUE`) into `KEY=VALUE` strings.
 /// Docker takes any name that is not empty and holds no `=` (dots included, as in
-/// `discovery.type`); values may hold anything but NUL.
+/// `discovery.type`); values may hold anything but NUL. `NVIDIA_VISIBLE_DEVICES` is refused:
+/// where nvidia is the default runtime it hands the container GPUs the plugin never gave it.
 pub fn env(v: &Value) -> Result<Vec<String>, Error> {
     let check = |k: &str, val: &str| -> Result<(), Error> {
         if k.is_empty() || k.contains(['=', '\0']) {
             return Err(invalid(format!("env name {k:?} must be non-empty and hold no '=' (Docker's rule)")));
+        }
+        if k == "NVIDIA_VISIBLE_DEVICES" {
+            return Err(invalid(
+                "env NVIDIA_VISIBLE_DEVICES would let the container see GPUs the plugin did not give it (the nvidia \
+                 runtime reads it): ask for GPUs with gpus instead",
+            ));
         }
         if val.contains('\0') || val.len() > 32 * 1024 {
             return Err(invalid(format!("env {k}: the value must be at most 32 KB, without NUL")));
@@ -215,8 +226,26 @@ const ENGINE_DIRS: [&str; 10] = [
 /// Their control sockets, wherever they are bound from.
 const ENGINE_SOCKETS: [&str; 4] = ["docker.sock", "podman.sock", "containerd.sock", "crio.sock"];
 
-/// Checks a volume mapping `host:container[:ro|rw|z|Z]`; refuses the host root and the folders
-/// holding the container engine, which give a container the power of the engine itself.
+/// Host folders a container must not mount at all: the kernel's views of the host (`/proc/1/root`
+/// is the host's root, `/dev` its raw disks, `/sys` its devices) and the host's boot files and
+/// root's home.
+const HOST_DIRS: [&str; 5] = ["/proc", "/sys", "/dev", "/boot", "/root"];
+/// Host folders a container may mount read-only only: written, they change the host's
+/// configuration or programs (cron, sudoers, ld.so.preload, binaries).
+const SYSTEM_DIRS: [&str; 8] = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+/// Whether the path segments `path` lie in `dir` (or are it).
+fn within(path: &[&str], dir: &str) -> bool {
+    let d: Vec<&str> = dir.split('/').filter(|seg| !seg.is_empty()).collect();
+    path.starts_with(&d)
+}
+
+/// Checks a volume mapping `host:container[:options]` (options: `ro`, `rw`, `z`, `Z`, comma
+/// separated, as Docker takes them). Refuses what would hand the container the host: its root,
+/// the folders holding the container engine (the power of the engine itself), the kernel's views
+/// of the host (`/proc`, `/sys`, `/dev`), `/boot` and `/root`; system folders (`/etc`, `/usr`,
+/// `/bin`, `/sbin`, `/lib*`) only read-only. Paths are compared as written: the plugin cannot see
+/// the host's symlinks.
 pub fn volume(s: &str) -> Result<(), Error> {
     let bad = |why: &str| Err(invalid(format!("volume {s:?} {why}")));
     if s.contains(char::is_whitespace) {
@@ -226,33 +255,49 @@ pub fn volume(s: &str) -> Result<(), Error> {
     let (src, dst, opts) = match parts.as_slice() {
         [a, b] => (*a, *b, None),
         [a, b, c] => (*a, *b, Some(*c)),
-        _ => return bad("must be host:container or host:container:ro"),
+        _ => return bad("must be host:container or host:container:options (options: ro, rw, z, Z)"),
     };
+    let has_dots = |p: &str| p.split('/').any(|seg| seg == "..");
+    if has_dots(src) || has_dots(dst) {
+        return bad("must not contain \"..\": name the folder itself");
+    }
     let is_named = src.starts_with(|c: char| c.is_ascii_alphanumeric())
         && src.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    let is_path = |p: &str| p.starts_with('/') && !p.split('/').any(|seg| seg == "..") && !p.contains(char::is_control);
+    let is_path = |p: &str| p.starts_with('/') && !p.contains(char::is_control);
     if !(is_named || is_path(src)) {
         return bad("must name an absolute host path or a volume name as its source");
-    }
-    let is_root = src.starts_with('/') && src.split('/').all(|seg| seg.is_empty() || seg == ".");
-    // The folders that hold a container engine's socket or state (docker, podman, containerd,
-    // CRI-O), and what is inside them, give a container the same power as the engine itself.
-    let normalised: Vec<&str> = src.split('/').filter(|seg| !seg.is_empty() && *seg != ".").collect();
-    let engine = matches!(normalised.as_slice(), ["var"] | ["run"] | ["var", "run"])
-        || ENGINE_DIRS.iter().any(|dir| {
-            let d: Vec<&str> = dir.split('/').filter(|seg| !seg.is_empty()).collect();
-            normalised.starts_with(&d)
-        })
-        || ENGINE_SOCKETS.iter().any(|sock| src.contains(sock));
-    if is_root || engine {
-        return bad("would give the container the host's root or its container engine");
     }
     if !is_path(dst) {
         return bad("must name an absolute container path");
     }
-    if let Some(o) = opts {
-        if !o.split(',').all(|x| matches!(x, "ro" | "rw" | "z" | "Z")) {
-            return bad("options may be ro, rw, z, Z");
+    let options: Vec<&str> = opts.map(|o| o.split(',').collect()).unwrap_or_default();
+    if !options.iter().all(|x| matches!(*x, "ro" | "rw" | "z" | "Z")) {
+        return bad("options may be ro, rw, z, Z (comma separated)");
+    }
+    let has = |o: &str| options.contains(&o);
+    if (has("ro") && has("rw")) || (has("z") && has("Z")) || options.len() > 2 {
+        return bad("options conflict: give ro or rw, and z or Z, at most once each");
+    }
+    if is_named {
+        return Ok(());
+    }
+    let path: Vec<&str> = src.split('/').filter(|seg| !seg.is_empty() && *seg != ".").collect();
+    // The folders that hold a container engine's socket or state (docker, podman, containerd,
+    // CRI-O), and what is inside them, give a container the same power as the engine itself.
+    let engine = matches!(path.as_slice(), ["var"] | ["run"] | ["var", "run"])
+        || ENGINE_DIRS.iter().any(|dir| within(&path, dir))
+        || ENGINE_SOCKETS.iter().any(|sock| src.contains(sock));
+    if path.is_empty() || engine {
+        return bad("would give the container the host's root or its container engine");
+    }
+    if let Some(dir) = HOST_DIRS.iter().find(|dir| within(&path, dir)) {
+        return bad(&format!("would give the container the host itself ({dir} is refused, and what is under it)"));
+    }
+    if let Some(dir) = SYSTEM_DIRS.iter().find(|dir| within(&path, dir)) {
+        if !has("ro") {
+            return bad(&format!(
+                "would let the container change the host's system files ({dir}): mount it read-only, {src}:{dst}:ro"
+            ));
         }
     }
     Ok(())

@@ -578,7 +578,7 @@ fn a_prefer_node_that_cannot_host_is_named_and_credentials_are_not_echoed() {
         .run(deploy::run(
             &plugin(),
             &h,
-            &json!({"image": "postgres:16", "preferNode": "busy", "env": {"POSTGRES_PASSWORD": "hunter2", "PGDATA": "/d"}, "dryRun": true}),
+            &json!({"image": "postgres:16", "preferNode": "busy", "env": {"POSTGRES_PASSWORD": "hunter2", "PGDATA": "/d", "DATABASE_URL": "postgres://app:hunter2@db:5432/prod"}, "command": ["migrate", "--db=mysql://root:hunter2@db/x"], "dryRun": true}),
         ))
         .unwrap();
     assert_eq!(
@@ -592,8 +592,9 @@ fn a_prefer_node_that_cannot_host_is_named_and_credentials_are_not_echoed() {
     );
     assert_eq!(
         out.details.run_params["env"],
-        json!(["PGDATA=/d", "POSTGRES_PASSWORD=[redacted: set multiInvoke.revealSecrets to show]"])
+        json!(["DATABASE_URL=postgres://app:[redacted]@db:5432/prod", "PGDATA=/d", "POSTGRES_PASSWORD=[redacted]"])
     );
+    assert_eq!(out.details.run_params["command"], json!(["migrate", "--db=mysql://root:[redacted]@db/x"]));
     h.run(deploy::run(
         &plugin(),
         &h,
@@ -770,4 +771,134 @@ fn other_kinds_of_node_are_not_clawnodes() {
     };
     let h = FakeHost::new(vec![phone, common::node("gpu-01")]);
     assert_eq!(status(&plugin(), &h).nodes.total, 1);
+}
+
+#[test]
+fn two_deploys_at_once_never_get_the_same_gpu() {
+    // Every invoke yields once (a host with a bound), so the two calls interleave: the second
+    // plans while the first one's workload.run is under way.
+    let mut h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus(), FakeNode::clawnode("gpu-02").idle_gpus()]);
+    h.capacity = Some(1000);
+    let mut cfg = Config::default();
+    cfg.deploy.confirm_ms = 0;
+    let p = Plugin::new(cfg);
+    let a = json!({"image": "pytorch/pytorch:2.0", "gpus": 1, "name": "job-a"});
+    let b = json!({"image": "pytorch/pytorch:2.0", "gpus": 1, "name": "job-b"});
+    let (a, b) = h.run(futures_util::future::join(deploy::run(&p, &h, &a), deploy::run(&p, &h, &b)));
+    let (a, b) = (a.unwrap().details, b.unwrap().details);
+    let mut placed = vec![(a.node_name.unwrap(), a.gpus), (b.node_name.unwrap(), b.gpus)];
+    placed.sort();
+    // docker binds GPUs 0..n-1: GPU 0 of the first node is reserved, so the second goes elsewhere
+    assert_eq!(placed, [("gpu-01".to_owned(), vec![0]), ("gpu-02".to_owned(), vec![0])]);
+    let holds = p.holds.borrow();
+    let names = (holds.holder("id-gpu-01", 0).map(|x| x.starting), holds.holder("id-gpu-02", 0).map(|x| x.starting));
+    assert_eq!(names, (Some(false), Some(false)), "both reservations became container records");
+}
+
+#[test]
+fn a_container_that_runs_then_dies_within_the_window_is_a_failed_deploy() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
+    let list = |status: &str| {
+        Ok(
+            json!({"count": 1, "runtime": "cli", "workloads": [{"containerId": "3f2a9c1d7e4b", "image": "pytorch/pytorch:2.0", "name": "train-1", "status": status}]}),
+        )
+    };
+    let empty = Ok(json!({"count": 0, "runtime": "cli", "workloads": []}));
+    // the check before placing, then the watch's polls: up for two seconds, then killed
+    h.script(
+        "id-gpu-01",
+        "workload.list",
+        vec![empty, list("Up 1 second"), list("Up 2 seconds"), list("Exited (137) 1 second ago")],
+    );
+    let p = plugin();
+    let out = h.run(deploy::run(&p, &h, &json!({"image": "pytorch/pytorch:2.0", "name": "train-1"}))).unwrap();
+    let c = out.details.confirmation.clone().unwrap();
+    assert_eq!(
+        (out.details.placed, out.details.started, c.outcome, c.ran),
+        (true, Some(false), deploy::Outcome::Exited, true)
+    );
+    assert_eq!(
+        out.text.lines().next().unwrap(),
+        "Deploy failed: pytorch/pytorch:2.0 on gpu-01 (GPU 0), container 3f2a9c1d7e4b5a6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c: it ran, then exited within the confirmation window with code 137 (Exited (137) 1 second ago); last log line: warn: something."
+    );
+    assert_eq!(p.holds.borrow().holder("id-gpu-01", 0), None, "the GPU is given back");
+    assert_eq!(
+        h.progress.borrow().as_slice(),
+        [
+            "waiting for 3f2a9c1d7e4b on gpu-01: Up 1 second (1 s)",
+            "waiting for 3f2a9c1d7e4b on gpu-01: Exited (137) 1 second ago (3 s)"
+        ],
+        "progress when the state changes, not at every poll"
+    );
+}
+
+#[test]
+fn a_watch_that_cannot_read_the_node_says_so_instead_of_still_starting() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01").idle_gpus()]);
+    let broken =
+        || Err(clawbernetes::io::host::Failure::node("COMMAND_ERROR: docker ps: Cannot connect to the Docker daemon"));
+    let empty = Ok(json!({"count": 0, "runtime": "cli", "workloads": []}));
+    h.script("id-gpu-01", "workload.list", std::iter::once(empty).chain((0..20).map(|_| broken())).collect());
+    let p = plugin();
+    let out = h.run(deploy::run(&p, &h, &json!({"image": "pytorch/pytorch:2.0", "name": "train-1"}))).unwrap();
+    let c = out.details.confirmation.clone().unwrap();
+    assert_eq!((out.details.started, c.outcome), (None, deploy::Outcome::Starting));
+    assert_eq!(
+        c.list_error.as_deref(),
+        Some("workload.list: COMMAND_ERROR: docker ps: Cannot connect to the Docker daemon")
+    );
+    assert!(
+        out.text.lines().next().unwrap().ends_with(
+            ": not confirmed after 8 s: the node's workload.list could not be read (workload.list: \
+             COMMAND_ERROR: docker ps: Cannot connect to the Docker daemon); check claw_workloads for it later."
+        ),
+        "{}",
+        out.text
+    );
+}
+
+#[test]
+fn read_only_plans_on_nodes_the_gateway_does_not_let_workload_run_through_to() {
+    // the README's allowlist with readOnly: true leaves workload.run out
+    let mut n = FakeNode::clawnode("gpu-01").idle_gpus();
+    let reads: Vec<String> = common::default_commands().into_iter().filter(|c| c != "workload.run").collect();
+    n.entry.commands = reads.into();
+    let h = FakeHost::of(vec![n]);
+    let args = json!({"image": "pytorch/pytorch:2.0", "gpus": 1});
+    let ro = Plugin::new(Config { read_only: true, ..Config::default() });
+    let plan = h.run(deploy::run(&ro, &h, &args)).unwrap();
+    assert_eq!(
+        (plan.details.dry_run, plan.details.placed, plan.details.candidates.len(), plan.text.lines().next().unwrap()),
+        (
+            true,
+            false,
+            1,
+            "Plan (read-only mode: planned, nothing run): gpu-01 would run pytorch/pytorch:2.0 (GPU 0, binpack)."
+        )
+    );
+    // a plugin that would run it says why it cannot
+    let rw =
+        h.run(deploy::run(&plugin(), &h, &json!({"image": "pytorch/pytorch:2.0", "gpus": 1, "dryRun": true}))).unwrap();
+    assert_eq!(rw.details.rejected[0].reasons, ["the gateway does not let workload.run through to it"]);
+}
+
+#[test]
+fn a_withheld_clawnode_without_a_container_runtime_is_still_listed() {
+    // clawnode sends the `container` cap only when it finds docker or podman
+    let mut bare = FakeNode::clawnode("gpu-noruntime");
+    bare.entry.commands = Vec::new().into();
+    bare.entry.caps = ["system", "gpu", "nvidia"].map(String::from).to_vec().into();
+    let mut cpu = FakeNode::clawnode("cpu-noruntime");
+    cpu.entry.commands = Vec::new().into();
+    cpu.entry.caps = vec!["system".to_owned()].into();
+    // OpenClaw's own node host: same client id, platform "linux", no clawnode caps
+    let mut other = FakeNode::clawnode("laptop");
+    other.entry.commands = vec!["system.run".to_owned(), "system.which".to_owned()].into();
+    other.entry.caps = Vec::new().into();
+    other.entry.platform = "linux".to_owned();
+    let h = FakeHost::of(vec![bare, cpu, other]);
+    let out = h.run(fleet_status::run(&plugin(), &h, &json!({}))).unwrap();
+    let states: Vec<(&str, &str)> =
+        out.details.node_details.iter().map(|d| (d.node_name.as_str(), d.state.as_str())).collect();
+    assert_eq!(states, [("cpu-noruntime", "unusable"), ("gpu-noruntime", "unusable")]);
 }

@@ -122,7 +122,10 @@ fn arguments_name_the_field() {
         ("claw_multi_invoke", "params over 64 KB", json!({"command": "node.health", "params": {"a": "x".repeat(70_000)}}), "claw_multi_invoke: params must be at most 64 KB of JSON"),
         ("claw_multi_invoke", "nodes a string", json!({"command": "node.health", "nodes": "gpu-01"}), "claw_multi_invoke: nodes must be an array of strings, e.g. [\"gpu-01\"], got a string"),
         ("claw_multi_invoke", "nodes naming no node", json!({"command": "node.health", "nodes": ["gpu-01", "ghost"]}), "claw_multi_invoke: nodes \"ghost\" names no connected clawnode; connected: gpu-01, gpu-02"),
-        ("claw_multi_invoke", "a well-formed command no node declares", json!({"command": "volume.list"}), "[UNAVAILABLE] claw_multi_invoke: no usable clawnode declares volume.list"),
+        ("claw_multi_invoke", "a well-formed command no node declares", json!({"command": "volume.list"}), "[UNAVAILABLE] claw_multi_invoke: no usable clawnode can be sent volume.list: none declares it, or the gateway withholds it (a command the nodes declare goes through once it is in gateway.nodes.commands.allow and the nodes reconnected and were approved again)"),
+        ("claw_multi_invoke", "nodes empty", json!({"command": "node.health", "nodes": []}), "claw_multi_invoke: nodes must name at least one node (an id or a display name); omit it for every clawnode"),
+        ("claw_multi_invoke", "workload.run, which would skip claw_deploy's checks", json!({"command": "workload.run", "params": {"image": "alpine", "volumes": ["/:/host"]}}), "claw_multi_invoke: workload.run is refused here: use claw_deploy, which checks the image, env, volumes and sizes, places the GPUs and records them as held (dryRun: true to plan only)"),
+        ("claw_multi_invoke", "job.create, a container from a spec the plugin does not check", json!({"command": "job.create", "params": {"image": "alpine"}}), "claw_multi_invoke: job.create is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow it by adding \"job.create\" to plugins.entries.clawbernetes.config.multiInvoke.allow"),
         ("claw_multi_invoke", "timeoutMs 50", json!({"command": "node.health", "timeoutMs": 50}), "claw_multi_invoke: timeoutMs must be a whole number from 100 to 600000, got 50"),
     ];
     for (tool, case, a, want) in cases {
@@ -183,7 +186,7 @@ fn any_value_for_any_argument_gives_a_result_or_an_error_naming_the_field() {
             Ok(_) => Ok(()),
             Err(e) => {
                 let text = e.to_string();
-                let unavailable = text.contains("no usable clawnode declares");
+                let unavailable = text.contains("no usable clawnode can be sent");
                 let named = text.contains(key.trim_end_matches('s')) || unavailable;
                 let code = if unavailable { "UNAVAILABLE" } else { "INVALID_REQUEST" };
                 prop_assert!(
@@ -247,6 +250,16 @@ fn deploy_passes_on_what_docker_accepts(rec: &Recorder) {
         ("name of two characters", json!({"name": "ab"}), json!({"name": "ab"})),
         ("name with '_', '.' and '-'", json!({"name": "a_b.c-1"}), json!({"name": "a_b.c-1"})),
         ("named volume", json!({"volumes": ["models:/models:ro"]}), json!({"volumes": ["models:/models:ro"]})),
+        (
+            "memory \"1e3m\" (Go's ParseFloat reads the exponent), sent as 1000m",
+            json!({"memory": "1e3m"}),
+            json!({"memory": "1000m"}),
+        ),
+        (
+            "a system file read-only, and data folders under /var/lib and /home",
+            json!({"volumes": ["/etc/localtime:/etc/localtime:ro", "/var/lib/models:/models", "/home/me/data:/data:rw,Z"]}),
+            json!({"volumes": ["/etc/localtime:/etc/localtime:ro", "/var/lib/models:/models", "/home/me/data:/data:rw,Z"]}),
+        ),
     ];
     for (case, extra, want) in cases {
         let mut a = json!({"image": "ubuntu", "gpus": 0});
@@ -282,10 +295,12 @@ fn deploy_cannot_smuggle_docker_flags() {
         ("name", json!("--privileged"), format!("name \"--privileged\" {name_rule}")),
         ("name", json!("x --network=host"), format!("name \"x --network=host\" {name_rule}")),
         ("name", json!("a"), format!("name \"a\" {name_rule}")),
-        ("memory", json!("8g --privileged"), size("memory", "8g --privileged", "the number is not a plain decimal")),
+        ("memory", json!("8g --privileged"), size("memory", "8g --privileged", "the number is not a decimal")),
         ("memory", json!("--privileged"), size("memory", "--privileged", "no number")),
-        ("shmSize", json!("1g --cap-add=ALL"), size("shmSize", "1g --cap-add=ALL", "the number is not a plain decimal")),
-        ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:ro".into()),
+        ("memory", json!("8g "), size("memory", "8g ", "white space at its start or end")),
+        ("memory", json!("-8g"), size("memory", "-8g", "a negative size")),
+        ("shmSize", json!("1g --cap-add=ALL"), size("shmSize", "1g --cap-add=ALL", "the number is not a decimal")),
+        ("volumes", json!(["--privileged"]), "volume \"--privileged\" must be host:container or host:container:options (options: ro, rw, z, Z)".into()),
         ("volumes", json!(["/:/host"]), "volume \"/:/host\" would give the container the host's root or its container engine".into()),
         ("volumes", json!(["//:/host"]), "volume \"//:/host\" would give the container the host's root or its container engine".into()),
         ("volumes", json!(["/./:/host:ro"]), "volume \"/./:/host:ro\" would give the container the host's root or its container engine".into()),
@@ -297,10 +312,22 @@ fn deploy_cannot_smuggle_docker_flags() {
         ("volumes", json!(["/run/podman/podman.sock:/s"]), "volume \"/run/podman/podman.sock:/s\" would give the container the host's root or its container engine".into()),
         ("volumes", json!(["/run/containerd/containerd.sock:/s"]), "volume \"/run/containerd/containerd.sock:/s\" would give the container the host's root or its container engine".into()),
         ("volumes", json!(["/home/me/podman.sock:/s"]), "volume \"/home/me/podman.sock:/s\" would give the container the host's root or its container engine".into()),
+        ("volumes", json!(["/proc/1/root:/h"]), "volume \"/proc/1/root:/h\" would give the container the host itself (/proc is refused, and what is under it)".into()),
+        ("volumes", json!(["/proc/self/root/var/lib/docker:/h"]), "volume \"/proc/self/root/var/lib/docker:/h\" would give the container the host itself (/proc is refused, and what is under it)".into()),
+        ("volumes", json!(["/dev:/dev"]), "volume \"/dev:/dev\" would give the container the host itself (/dev is refused, and what is under it)".into()),
+        ("volumes", json!(["/sys:/s"]), "volume \"/sys:/s\" would give the container the host itself (/sys is refused, and what is under it)".into()),
+        ("volumes", json!(["/boot:/b"]), "volume \"/boot:/b\" would give the container the host itself (/boot is refused, and what is under it)".into()),
+        ("volumes", json!(["/root:/r"]), "volume \"/root:/r\" would give the container the host itself (/root is refused, and what is under it)".into()),
+        ("volumes", json!(["/etc:/etc"]), "volume \"/etc:/etc\" would let the container change the host's system files (/etc): mount it read-only, /etc:/etc:ro".into()),
+        ("volumes", json!(["/etc/shadow:/s"]), "volume \"/etc/shadow:/s\" would let the container change the host's system files (/etc): mount it read-only, /etc/shadow:/s:ro".into()),
+        ("volumes", json!(["/usr:/u:rw"]), "volume \"/usr:/u:rw\" would let the container change the host's system files (/usr): mount it read-only, /usr:/u:ro".into()),
+        ("volumes", json!(["/lib64:/l:z"]), "volume \"/lib64:/l:z\" would let the container change the host's system files (/lib64): mount it read-only, /lib64:/l:ro".into()),
+        ("volumes", json!(["/data:/data:ro,rw"]), "volume \"/data:/data:ro,rw\" options conflict: give ro or rw, and z or Z, at most once each".into()),
         ("volumes", json!(["/data:/data --privileged"]), "volume \"/data:/data --privileged\" must not contain white space".into()),
-        ("volumes", json!(["/data:/data:ro,--privileged"]), "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z".into()),
-        ("volumes", json!(["/a/../etc:/x"]), "volume \"/a/../etc:/x\" must name an absolute host path or a volume name as its source".into()),
+        ("volumes", json!(["/data:/data:ro,--privileged"]), "volume \"/data:/data:ro,--privileged\" options may be ro, rw, z, Z (comma separated)".into()),
+        ("volumes", json!(["/a/../etc:/x"]), "volume \"/a/../etc:/x\" must not contain \"..\": name the folder itself".into()),
         ("volumes", json!(["/data:relative"]), "volume \"/data:relative\" must name an absolute container path".into()),
+        ("env", json!({"NVIDIA_VISIBLE_DEVICES": "all"}), "env NVIDIA_VISIBLE_DEVICES would let the container see GPUs the plugin did not give it (the nvidia runtime reads it): ask for GPUs with gpus instead".into()),
         ("env", json!(["--privileged"]), "env item \"--privileged\" has no '=': Docker would copy --privileged's value from the node agent's own environment; write it as \"--privileged=<value>\"".into()),
     ];
     for (k, v, want) in refused {

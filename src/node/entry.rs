@@ -90,15 +90,21 @@ impl NodeEntry {
     }
 
     /// Whether this is a clawnode: its commands (approved or pending) hold the markers, or it
-    /// connected as clawnode's client (`node-host`) with the `container` capability even if the
-    /// gateway withholds every command from it, or it waits for approval — callers without
-    /// `operator.admin`/`operator.pairing` (a service timer, an agent's tool call) see a pending
-    /// node with no commands and no caps, and it must still be named with the fix.
+    /// connected as clawnode's client (`node-host`) and looks like one even if the gateway
+    /// withholds every command from it — the `container` or `gpu` capability, or clawnode's
+    /// platform form `"<os> <arch>"` (`linux x86_64`; OpenClaw's own node host sends `linux`),
+    /// so a clawnode with no container runtime (caps `system`, `gpu`, `nvidia`) is not lost —
+    /// or it waits for approval: callers without `operator.admin`/`operator.pairing` (a service
+    /// timer, an agent's tool call) see a pending node with no commands and no caps, and it must
+    /// still be named with the fix.
     pub fn is_clawnode(&self) -> bool {
         let has = |list: &Commands| CLAWNODE_MARKERS.iter().all(|m| list.has(m));
-        has(&self.commands)
-            || has(&self.pending)
-            || (self.client_id == "node-host" && (self.pending_approval || self.caps.iter().any(|c| c == "container")))
+        let looks_like = || {
+            self.pending_approval
+                || self.caps.iter().any(|c| c == "container" || c == "gpu")
+                || self.platform.trim().contains(' ')
+        };
+        has(&self.commands) || has(&self.pending) || (self.client_id == "node-host" && looks_like())
     }
 
     /// Whether the node connected with protocol 3 (no `deviceFamily`), as every clawnode

@@ -18,7 +18,7 @@ pub fn admit(c: &Checked, req: &Request) -> Result<Vec<u32>, Vec<String>> {
         }
         return Err(reasons);
     };
-    if !r.node.declares("workload.run") {
+    if !req.plan_only && !r.node.declares(crate::commands::RUN) {
         reasons.push("the gateway does not let workload.run through to it".to_owned());
     }
     let runtime = facts.runtime();

@@ -51,6 +51,9 @@ pub struct Request {
     pub prefer_node: Option<String>,
     /// Ranking.
     pub strategy: Strategy,
+    /// Only a plan is wanted and nothing will ever run (`readOnly`): a node the gateway does not
+    /// let `workload.run` through to still counts.
+    pub plan_only: bool,
 }
 
 /// A node that can host the request, with its score.

@@ -23,7 +23,8 @@ pub const DEF: Def = Def {
     description: "Run one clawnode command on every clawnode (or the named ones) in parallel: per node ok, payload \
                   or error, and duration. A display name shared by several nodes selects all of them. Commands that \
                   run processes, reveal secrets or destroy work (system.run, container.exec, secret.get, node.drain, \
-                  workload.stop, …) are refused unless the operator allowed them by name in the plugin config.",
+                  workload.stop, …) are refused unless the operator allowed them by name in the plugin config; \
+                  workload.run belongs to claw_deploy.",
     params: &[
         Param::req("command", Kind::Text { max: 64, pattern: None }, "Command, e.g. gpu.metrics"),
         Param::opt("params", Kind::Object, "Command parameters as an object (default {})"),
@@ -81,7 +82,15 @@ pub fn refusal(cfg: &Config, command: &str) -> Option<String> {
     if cfg.read_only && class != Class::Read {
         return Some(format!("{command} changes state and the plugin is read-only (readOnly: true)"));
     }
-    if class == Class::Sensitive && !cfg.multi_invoke.allow.iter().any(|a| a == command) {
+    let allowed = cfg.multi_invoke.allow.iter().any(|a| a == command);
+    if command == commands::RUN && !allowed {
+        return Some(
+            "workload.run is refused here: use claw_deploy, which checks the image, env, volumes and sizes, places \
+             the GPUs and records them as held (dryRun: true to plan only)"
+                .to_owned(),
+        );
+    }
+    if class == Class::Sensitive && !allowed {
         return Some(format!(
             "{command} is refused fleet-wide: it runs processes, reveals secrets or destroys work. An operator can allow \
              it by adding \"{command}\" to plugins.entries.clawbernetes.config.multiInvoke.allow"
@@ -102,6 +111,9 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
         return Err(invalid("params must be at most 64 KB of JSON"));
     }
     let keys = a.strings("nodes");
+    if keys.as_ref().is_some_and(Vec::is_empty) {
+        return Err(invalid("nodes must name at least one node (an id or a display name); omit it for every clawnode"));
+    }
     let timeout = a.int("timeoutMs").unwrap_or(p.config.invoke_timeout_ms);
     if let Some(why) = refusal(&p.config, command) {
         return Err(invalid(why));
@@ -128,7 +140,11 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
         None => f.usable.iter().filter(|n| n.declares(command)).cloned().collect(),
     };
     if targets.is_empty() {
-        return Err(Error::Unavailable(format!("no usable clawnode declares {command}")));
+        return Err(Error::Unavailable(format!(
+            "no usable clawnode can be sent {command}: none declares it, or the gateway withholds it (a command the \
+             nodes declare goes through once it is in gateway.nodes.commands.allow and the nodes reconnected and \
+             were approved again)"
+        )));
     }
     let skipped = if keys.is_some() { 0 } else { f.usable.len() - targets.len() };
     let reveal = p.config.multi_invoke.reveal_secrets;
@@ -143,7 +159,10 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
                         .map_err(|e| format!("{command}: payload is not valid JSON: {e}"))
                 })
             } else {
-                Err(format!("{command}: not declared by this node"))
+                Err(format!(
+                    "{command}: the gateway does not let it through to this node (not declared, or not in \
+                     gateway.nodes.commands.allow when the node was approved)"
+                ))
             };
             let duration_ms = ((s.now() - start) * 10.0).round() / 10.0;
             let (ok, payload, error) = match res {

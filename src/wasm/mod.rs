@@ -33,8 +33,17 @@ fn into_js(e: Error) -> JsValue {
     err.into()
 }
 
+/// `text` parsed; `what` (`claw_deploy: arguments`) names it in the error. serde_json stops at
+/// 128 levels of nesting, which no argument of this plugin needs.
 fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, JsValue> {
-    serde_json::from_str(text).map_err(|e| into_js(Error::InvalidArgument(format!("{what} is not valid JSON: {e}"))))
+    serde_json::from_str(text).map_err(|e| {
+        let why = if e.to_string().starts_with("recursion limit exceeded") {
+            format!("{what} are nested too deeply (at most 128 levels)")
+        } else {
+            format!("{what} is not valid JSON: {e}")
+        };
+        into_js(Error::InvalidArgument(why))
+    })
 }
 
 #[wasm_bindgen]
@@ -71,7 +80,7 @@ impl Core {
         let plugin = Rc::clone(&self.plugin);
         let host = CallHost::new(Rc::clone(&self.io), signal, on_update, context);
         future_to_promise(async move {
-            let args = parse_json("tool arguments", &args_json)?;
+            let args = parse_json(&format!("{name}: arguments"), &args_json)?;
             let out = tools::call(&plugin, &host, &name, &args).await.map_err(into_js)?;
             Ok(JsValue::from_str(&out.to_tool_result()))
         })

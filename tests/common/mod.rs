@@ -9,7 +9,7 @@ use clawbernetes::io::host::{Failure, FailureKind, Host, Level};
 use clawbernetes::node::entry::{NodeEntry, CLAWNODE_MARKERS};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -160,6 +160,8 @@ pub struct FakeHost {
     pub in_flight: Cell<usize>,
     /// Most invokes pending at once (counted while `capacity` is set).
     pub peak: Cell<usize>,
+    /// Answers given once each, in order, before `answers` (node id, command).
+    pub scripts: RefCell<HashMap<(String, String), VecDeque<Answer>>>,
     /// Pending `sleep`s: when each wakes, and its waker.
     timers: RefCell<Vec<(f64, Waker)>>,
 }
@@ -221,6 +223,11 @@ impl FakeHost {
         self.answers.insert((node_id.to_owned(), command.to_owned()), answer);
     }
 
+    /// `node_id` answers its next `command`s with `answers`, one each, then as before.
+    pub fn script(&self, node_id: &str, command: &str, answers: Vec<Answer>) {
+        self.scripts.borrow_mut().insert((node_id.to_owned(), command.to_owned()), answers.into());
+    }
+
     /// The fixture answer to `command`, as every fixture node gives it.
     pub fn default_answer(command: &str) -> Answer {
         match command {
@@ -272,9 +279,11 @@ impl Host for FakeHost {
             YieldOnce(false).await;
             self.in_flight.set(self.in_flight.get() - 1);
         }
-        let answer = match self.answers.get(&(node_id.to_owned(), command.to_owned())) {
-            Some(a) => a.clone(),
-            None => Self::default_answer(command),
+        let key = (node_id.to_owned(), command.to_owned());
+        let scripted = self.scripts.borrow_mut().get_mut(&key).and_then(VecDeque::pop_front);
+        let answer = match scripted {
+            Some(a) => a,
+            None => self.answers.get(&key).cloned().unwrap_or_else(|| Self::default_answer(command)),
         };
         answer.map(|v| v.to_string())
     }

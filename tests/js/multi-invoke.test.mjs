@@ -126,13 +126,21 @@ test("secret.get values are redacted unless revealSecrets", async () => {
   assert.deepEqual(shown.details.results[0].payload, fx("secret.get"));
 });
 
-test("a command no clawnode declares, a malformed name and a bad argument fail with exact messages", async () => {
+test("a command no clawnode declares, a malformed name and a bad argument fail with exact messages, named for the gateway to show", async () => {
   const host = load();
-  const bad = (message) => ({ message: `claw_multi_invoke: ${message}`, code: "INVALID_REQUEST" });
+  // named ToolInputError: the gateway answers HTTP 400 with the message instead of hiding it
+  const bad = (message) => ({ message: `claw_multi_invoke: ${message}`, code: "INVALID_REQUEST", name: "ToolInputError" });
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "camera.snap" }), {
-    message: "claw_multi_invoke: no usable clawnode declares camera.snap",
+    message: "claw_multi_invoke: no usable clawnode can be sent camera.snap: none declares it, or the gateway withholds it (a command the nodes declare goes through once it is in gateway.nodes.commands.allow and the nodes reconnected and were approved again)",
     code: "UNAVAILABLE",
+    name: "ToolInputError",
   });
+  let deep = {};
+  for (let i = 0; i < 200; i++) deep = { a: deep };
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", params: deep }), bad("arguments are nested too deeply (at most 128 levels)"));
+  for (let i = 0; i < 100000; i++) deep = { a: deep };
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", params: deep }), bad("arguments are nested too deeply (at most 128 levels)"));
+  await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", nodes: [] }), bad("nodes must name at least one node (an id or a display name); omit it for every clawnode"));
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "GPU.metrics" }), bad('command "GPU.metrics" is not a clawnode command name (like gpu.metrics)'));
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", params: [] }), bad("params must be a JSON object such as {}, got an array"));
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", timeoutMs: 5 }), bad("timeoutMs must be a whole number from 100 to 600000, got 5"));

@@ -87,7 +87,7 @@ test("a gateway with no gateway.nodes.commands.allow lets no clawnode command th
   assert.deepEqual([d.details.placed, d.details.started], [true, true], "workload.run is in the allowlist");
   // a command the allowlist leaves out is withheld from every node
   await assert.rejects(fixed.callTool("claw_multi_invoke", { command: "system.info" }), {
-    message: "claw_multi_invoke: no usable clawnode declares system.info",
+    message: "claw_multi_invoke: no usable clawnode can be sent system.info: none declares it, or the gateway withholds it (a command the nodes declare goes through once it is in gateway.nodes.commands.allow and the nodes reconnected and were approved again)",
     code: "UNAVAILABLE",
   });
   // read-only needs no workload.run: a deploy then only plans

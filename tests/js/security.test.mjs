@@ -210,7 +210,7 @@ test("claw_deploy cannot smuggle docker flags through any field", async () => {
     ["image", "ubuntu --privileged", 'image "ubuntu --privileged" is not a valid image reference: it contains white space'],
     ["image", "ubuntu\n--privileged", 'image "ubuntu\\n--privileged" is not a valid image reference: it contains white space'],
     ["name", "--net=host", 'name "--net=host" is not a valid container name: Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two or more characters, starting with a letter or digit)'],
-    ["memory", "8g --privileged", SIZE("memory", "8g --privileged", "the number is not a plain decimal")],
+    ["memory", "8g --privileged", SIZE("memory", "8g --privileged", "the number is not a decimal")],
     ["shmSize", "--ipc=host", SIZE("shmSize", "--ipc=host", "no number")],
     ["volumes", ["/data:/data --privileged"], 'volume "/data:/data --privileged" must not contain white space'],
     ["volumes", ["--volume=/:/host"], 'volume "--volume=/:/host" must name an absolute host path or a volume name as its source'],

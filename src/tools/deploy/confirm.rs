@@ -1,5 +1,8 @@
-//! Watching a container just started until it is known to run (a deploy is done when the
-//! container runs, as `kubectl rollout status` waits for pods, not when it was accepted).
+//! Watching a container just started for `deploy.confirmMs` (a deploy is done when the
+//! container runs, as `kubectl rollout status` waits for pods, not when it was accepted). A
+//! container seen running is watched to the end of the window, so one that dies seconds after
+//! it started (an OOM, a crash after loading) is a failed deploy; only a passing health check
+//! ends the watch early.
 
 use crate::io::fanout::Session;
 use crate::io::host::Host;
@@ -24,11 +27,12 @@ pub enum Outcome {
     Running,
     /// It exited with code 0 within the window: a one-shot job that finished.
     Completed,
-    /// It exited with an error (or died): the deploy failed.
+    /// It exited with an error (or died) within the window: the deploy failed.
     Exited,
     /// It is in a restart loop: the deploy failed.
     Restarting,
-    /// The window ended before it ran (created, pulling, or not listed yet).
+    /// The window ended before it was seen running (created, pulling, not listed yet, or the
+    /// node's `workload.list` could not be read: see `listError`).
     Starting,
 }
 
@@ -59,6 +63,10 @@ pub struct Confirmation {
     pub logs: Vec<String>,
     /// How long the watch lasted, ms.
     pub waited_ms: f64,
+    /// Whether it was seen running before the outcome (an exit after it ran).
+    pub ran: bool,
+    /// Why the node's `workload.list` could not be read, when the container was never listed.
+    pub list_error: Option<String>,
 }
 
 impl Confirmation {
@@ -74,13 +82,22 @@ impl Confirmation {
             Outcome::Completed => format!("it ran and exited with code 0{status}: a one-shot job that finished."),
             Outcome::Exited => {
                 let code = self.exit_code.map_or("an unknown code".to_owned(), |c| c.to_string());
-                format!("it exited at once with code {code}{status}{last}.")
+                let when = if self.ran { "ran, then exited within the confirmation window" } else { "exited at once" };
+                format!("it {when} with code {code}{status}{last}.")
             }
             Outcome::Restarting => format!("it is in a restart loop{status}{last}."),
-            Outcome::Starting => format!(
-                "still starting after {:.0} s{status}; check claw_workloads for it later.",
-                self.waited_ms / 1000.0
-            ),
+            Outcome::Starting => match &self.list_error {
+                Some(e) => format!(
+                    "not confirmed after {:.0} s: the node's workload.list could not be read ({}); check claw_workloads \
+                     for it later.",
+                    self.waited_ms / 1000.0,
+                    cut(e, 300)
+                ),
+                None => format!(
+                    "still starting after {:.0} s{status}; check claw_workloads for it later.",
+                    self.waited_ms / 1000.0
+                ),
+            },
         }
     }
 }
@@ -102,7 +119,10 @@ pub async fn watch<H: Host>(
         health: None,
         logs: Vec::new(),
         waited_ms: 0.0,
+        ran: false,
+        list_error: None,
     };
+    let mut told: Option<(State, Option<Health>)> = None;
     loop {
         let left = end - host.now_ms();
         if left <= 0.0 || host.cancelled() {
@@ -110,22 +130,44 @@ pub async fn watch<H: Host>(
         }
         host.sleep(POLL_MS.min(left.ceil() as u64)).await;
         let listed = session.call("workload.list", &json!({})).await.and_then(|t| workload::parse_list(&t));
-        let Some(c) = listed.ok().and_then(|l| l.value.into_iter().find(|c| c.has_id(container_id))) else {
-            continue;
+        let c = match listed {
+            Ok(l) => l.value.into_iter().find(|c| c.has_id(container_id)),
+            Err(e) => {
+                if !seen.ran && seen.status.is_empty() {
+                    seen.list_error = Some(e);
+                }
+                None
+            }
         };
+        let Some(c) = c else { continue };
+        seen.list_error = None;
         seen.status = c.status.clone();
         seen.exit_code = c.exit_code;
         seen.health = c.health;
-        let waiting = host.now_ms() - start;
-        host.progress(
-            &format!("waiting for {} on {}: {} ({:.0} s)", short(container_id), node.name, c.status, waiting / 1000.0),
-            &json!({"progress": {"containerId": container_id, "status": c.status, "waitedMs": waiting}}),
-        );
+        // progress when the state or the health changes, not at every poll
+        if told != Some((c.state, c.health)) {
+            told = Some((c.state, c.health));
+            let waiting = host.now_ms() - start;
+            host.progress(
+                &format!(
+                    "waiting for {} on {}: {} ({:.0} s)",
+                    short(container_id),
+                    node.name,
+                    c.status,
+                    waiting / 1000.0
+                ),
+                &json!({"progress": {"containerId": container_id, "status": c.status, "waitedMs": waiting}}),
+            );
+        }
         match c.state {
             State::Running if c.health == Some(Health::Starting) => {}
-            State::Running | State::Paused => {
+            State::Running if c.health == Some(Health::Healthy) => {
                 seen.outcome = Outcome::Running;
                 break;
+            }
+            State::Running | State::Paused => {
+                seen.outcome = Outcome::Running;
+                seen.ran = true;
             }
             State::Exited if c.exit_code == Some(0) => {
                 seen.outcome = Outcome::Completed;
@@ -160,5 +202,5 @@ async fn logs<H: Host>(session: &Session<'_, H>, container_id: &str) -> Vec<Stri
     };
     let lines: Vec<&str> = l.logs.lines().chain(l.stderr.lines()).filter(|s| !s.trim().is_empty()).collect();
     let from = lines.len().saturating_sub(LOG_LINES);
-    lines.iter().skip(from).map(|s| redact::line(&cut(s, 500))).collect()
+    lines.iter().skip(from).map(|s| redact::url_passwords(&redact::line(&cut(s, 500)))).collect()
 }

@@ -7,7 +7,6 @@ mod confirm;
 use super::args::{Args, Def, Kind, Param};
 use super::{fleet, no_nodes, select_one, Reply};
 use crate::error::{invalid, Error};
-use crate::holds::Hold;
 use crate::io::fanout::Session;
 use crate::io::host::Host;
 use crate::io::probe::Needs;
@@ -132,16 +131,19 @@ pub struct Deployed {
 }
 
 /// The `workload.run` params as results show them: the values of env names that look like
-/// credentials (`POSTGRES_PASSWORD`, `HF_TOKEN`) redacted — the node gets the real ones.
+/// credentials (`POSTGRES_PASSWORD`, `HF_TOKEN`) and the passwords of URLs in env values and
+/// command arguments replaced by `[redacted]` — the node gets the real ones.
 fn shown(send: &Value) -> Value {
     let mut v = send.clone();
-    if let Some(Value::Array(env)) = v.get_mut("env") {
-        for item in env.iter_mut() {
-            if let Some((k, _)) = item.as_str().and_then(|s| s.split_once('=')) {
-                if redact::is_secret_key(k) {
-                    *item = Value::String(format!("{k}={}", redact::REDACTED));
-                }
-            }
+    for key in ["env", "command"] {
+        let Some(Value::Array(items)) = v.get_mut(key) else { continue };
+        for item in items.iter_mut() {
+            let Some(text) = item.as_str() else { continue };
+            let hidden = match text.split_once('=') {
+                Some((k, _)) if key == "env" && redact::is_secret_key(k) => format!("{k}=[redacted]"),
+                _ => redact::url_passwords(text),
+            };
+            *item = Value::String(hidden);
         }
     }
     v
@@ -204,6 +206,7 @@ pub fn parse(args: &Value) -> Result<(Request, Value, bool), Error> {
         min_vram_mb: a.int("minVramMb").map(|n| n as f64),
         prefer_node: a.text("preferNode").map(str::to_owned),
         strategy: if a.text("strategy") == Some("spread") { Strategy::Spread } else { Strategy::Binpack },
+        plan_only: false,
     };
     Ok((req, Value::Object(run), a.flag("dryRun")))
 }
@@ -213,6 +216,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
     let (mut req, send, dry_run) = parse(args)?;
     let run_params = shown(&send);
     let dry_run = dry_run || p.config.read_only;
+    req.plan_only = p.config.read_only;
     let f = fleet(p, host).await?;
     if f.usable.is_empty() {
         return Err(no_nodes(&f));
@@ -252,18 +256,15 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
     for c in d.candidates.clone() {
         let Some(node) = f.usable.iter().find(|n| n.id == c.node_id) else { continue };
         let session = Session::new(host, node, &p.limiter, p.config.invoke_timeout_ms.max(RUN_TIMEOUT_MS));
+        // Reserved before anything is awaited after the plan: a deploy planning meanwhile sees
+        // these GPUs held, so two deploys at once never get the same GPU.
+        let asked_name = send.get("name").and_then(Value::as_str).unwrap_or_default();
+        let placeholder = p.holds.borrow_mut().reserve(&node.id, asked_name, &c.gpus, host.now_ms());
         let result = session.call("workload.run", &send).await.and_then(|v| workload::parse_run(&v));
         match result {
             Ok(started) => {
-                let since = host.now_ms();
-                let name = send.get("name").and_then(Value::as_str).unwrap_or(&started.name).to_owned();
-                p.holds.borrow_mut().add(Hold {
-                    node_id: node.id.clone(),
-                    container_id: started.container_id.clone(),
-                    name: name.clone(),
-                    gpus: c.gpus.clone(),
-                    since,
-                });
+                let name = if asked_name.is_empty() { started.name.clone() } else { asked_name.to_owned() };
+                p.holds.borrow_mut().confirm(&node.id, &placeholder, &started.container_id, &name, host.now_ms());
                 p.save_holds(host).await;
                 d.attempts.push(Attempt {
                     node_id: node.id.clone(),
@@ -290,6 +291,11 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
                 return Ok(Reply { text: text(&d, false, f.usable.len()), details: d });
             }
             Err(e) => {
+                // A node that gave no answer may still start the container: its GPUs stay
+                // reserved until its workload.list says otherwise (holds::STARTING_MAX_MS).
+                if session.silent().is_none() {
+                    p.holds.borrow_mut().release(&node.id, &placeholder);
+                }
                 d.attempts.push(Attempt {
                     node_id: node.id.clone(),
                     node_name: node.name.clone(),
