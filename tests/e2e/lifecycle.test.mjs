@@ -179,7 +179,7 @@ test("alerts: heating up again within alerts.cooldownMs is held back, and told o
   // the window is 30 s: its end is 0.5–0.6 min after the first alert, printed rounded
   assert.match(
     flapped.at(-1),
-    /^clawbernetes health monitor: 1 node changed state\.\n- gpu-h100-b: flapping \(2 changes held back over [01] min\), now healthy \(all checks pass\)$/,
+    /^clawbernetes health monitor: 1 node changed state\.\n- gpu-h100-b: flapping: 2 changes held back over [01] min, now healthy \(all checks pass\)$/,
   );
   await ticks(2);
   assert.equal((await queued()).length, earlier.length + 1, "nothing more");
