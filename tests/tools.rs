@@ -901,4 +901,19 @@ fn a_withheld_clawnode_without_a_container_runtime_is_still_listed() {
     let states: Vec<(&str, &str)> =
         out.details.node_details.iter().map(|d| (d.node_name.as_str(), d.state.as_str())).collect();
     assert_eq!(states, [("cpu-noruntime", "unusable"), ("gpu-noruntime", "unusable")]);
+    // the fleet-wide reads name them too, with the reason and the fix, instead of answering "0 on 0"
+    let withheld =
+        "the gateway withholds node.health, node.capabilities, gpu.list, gpu.metrics, workload.list: add them \
+                    to gateway.nodes.commands.allow, then reconnect the node and approve it";
+    let inv = h.run(gpu_inventory::run(&plugin(), &h, &json!({}))).unwrap();
+    let failed: Vec<(&str, &str)> =
+        inv.details.failed_nodes.iter().map(|f| (f.node_name.as_str(), f.error.as_str())).collect();
+    assert_eq!(failed, [("cpu-noruntime", withheld), ("gpu-noruntime", withheld)]);
+    assert!(
+        inv.text.contains(&format!("Nodes whose reads failed (2):\n- cpu-noruntime: {withheld}\n")),
+        "{}",
+        inv.text
+    );
+    let w = h.run(tools::workloads::run(&plugin(), &h, &json!({}))).unwrap();
+    assert_eq!(w.details.failed_nodes.len(), 2);
 }

@@ -81,7 +81,7 @@ pub struct Inventory {
     pub by_model: Vec<ModelAvailability>,
     /// Nodes with at least one GPU that passed the filters, by name.
     pub nodes: Vec<NodeGpus>,
-    /// Nodes that did not answer.
+    /// Nodes whose reads failed (no answer, or an error), and why.
     pub failed_nodes: Vec<FailedNode>,
     /// What the fan-out saw of the bound on invokes in flight.
     pub fanout: FanoutStats,

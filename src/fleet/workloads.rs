@@ -109,7 +109,7 @@ pub struct Workloads {
     pub unhealthy: usize,
     /// Containers listed.
     pub total: usize,
-    /// Nodes that did not answer.
+    /// Nodes whose reads failed (no answer, or an error), and why.
     pub failed_nodes: Vec<FailedNode>,
     /// What the fan-out saw of the bound on invokes in flight.
     pub fanout: FanoutStats,

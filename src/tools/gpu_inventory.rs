@@ -1,7 +1,7 @@
 //! `claw_gpu_inventory {model?, availableOnly?, nodeId?}`.
 
 use super::args::{Args, Def, Kind, Param};
-use super::{fleet, select, shared, shared_lines, Reply};
+use super::{fleet, select, shared, shared_lines, unusable_failed, Reply};
 use crate::error::Error;
 use crate::fleet::inventory::{aggregate, Filter, Inventory};
 use crate::io::host::Host;
@@ -38,6 +38,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
     let (checked, fanout) = p.check(host, &nodes, Needs { metrics: true, ..Needs::default() }).await;
     let mut inv = aggregate(&checked, &filter, fanout);
     inv.shared_names = a.text("nodeId").and_then(|k| shared(k, &nodes)).into_iter().collect();
+    inv.failed_nodes.extend(unusable_failed(&f, a.text("nodeId")));
     Ok(Reply { text: text(&inv, nodes.len()), details: inv })
 }
 
@@ -53,7 +54,7 @@ fn text(inv: &Inventory, nodes: usize) -> String {
     t.line(format!("GPUs: {} listed, {} available{other}, on {nodes} clawnode(s).", inv.total, inv.available));
     shared_lines(&mut t, &inv.shared_names, "listed");
     t.list("By model:", inv.by_model.iter(), |m| format!("{}: {}/{} available", m.model, m.available, m.total));
-    t.list(format!("Nodes that did not answer ({}):", inv.failed_nodes.len()), inv.failed_nodes.iter(), |f| {
+    t.list(format!("Nodes whose reads failed ({}):", inv.failed_nodes.len()), inv.failed_nodes.iter(), |f| {
         format!("{}: {}", f.node_name, f.error)
     });
     let gpus = inv.nodes.iter().flat_map(|n| n.gpus.iter().map(move |g| (n, g)));

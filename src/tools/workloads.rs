@@ -1,7 +1,7 @@
 //! `claw_workloads {state?, image?, nodeId?, name?}`.
 
 use super::args::{Args, Def, Kind, Param};
-use super::{fleet, select, shared, shared_lines, Reply};
+use super::{fleet, select, shared, shared_lines, unusable_failed, Reply};
 use crate::error::Error;
 use crate::fleet::workloads::{aggregate, Filter, Workloads};
 use crate::io::host::Host;
@@ -48,6 +48,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<Wo
     let (checked, fanout) = p.check(host, &nodes, Needs { containers: true, ..Needs::default() }).await;
     let mut w = aggregate(&checked, &filter, fanout);
     w.shared_names = a.text("nodeId").and_then(|k| shared(k, &nodes)).into_iter().collect();
+    w.failed_nodes.extend(unusable_failed(&f, a.text("nodeId")));
     Ok(Reply { text: text(&w, nodes.len()), details: w })
 }
 
@@ -58,7 +59,7 @@ fn text(w: &Workloads, nodes: usize) -> String {
     let unhealthy = if w.unhealthy > 0 { format!(" ({} unhealthy)", w.unhealthy) } else { String::new() };
     t.line(format!("Workloads: {} container(s) on {nodes} clawnode(s){counts}{unhealthy}.", w.total));
     shared_lines(&mut t, &w.shared_names, "listed");
-    t.list(format!("Nodes that did not answer ({}):", w.failed_nodes.len()), w.failed_nodes.iter(), |f| {
+    t.list(format!("Nodes whose reads failed ({}):", w.failed_nodes.len()), w.failed_nodes.iter(), |f| {
         format!("{}: {}", f.node_name, f.error)
     });
     t.list("Containers (node: name [state] image, id), trouble first:", w.workloads.iter(), |e| {

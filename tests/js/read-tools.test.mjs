@@ -188,7 +188,7 @@ test("gpu inventory: every fixture GPU grouped by node with all fields, power nu
     "By model:",
     `- ${A100}: 1/2 available`,
     `- ${H100}: 2/4 available`,
-    "Nodes that did not answer (1):",
+    "Nodes whose reads failed (1):",
     `- dead-e: ${FAIL}`,
     "GPUs (node #index model — state, used/total MB, util, temp):",
     `- disk-d #0 ${H100} — busy, 61234/81559 MB, 87%, 71 °C`,
@@ -263,7 +263,7 @@ test("workloads: Docker status texts read to state, health and exit code; troubl
   });
   assert.equal(textOf(r), [
     "Workloads: 11 container(s) on 5 clawnode(s): 5 running, 1 exited, 1 created, 1 restarting, 1 paused, 1 removing, 1 dead (1 unhealthy).",
-    "Nodes that did not answer (1):",
+    "Nodes whose reads failed (1):",
     "- dead-e: workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure",
     "Containers (node: name [state] image, id), trouble first:",
     "- cpu-b: web [running, unhealthy] nginx:1.27, b00000000007",

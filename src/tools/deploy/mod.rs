@@ -198,6 +198,13 @@ pub fn parse(args: &Value) -> Result<(Request, Value, bool), Error> {
     if let Some(shm) = a.text("shmSize") {
         run.insert("shmSize".into(), json!(runargs::size("shmSize", shm)?.1));
     }
+    if gpus == 0 {
+        if let Some(key) = ["gpuModel", "minVramMb"].into_iter().find(|k| a.raw(k).is_some_and(|v| !v.is_null())) {
+            return Err(invalid(format!(
+                "{key} applies to the GPUs asked for, and gpus is 0: ask for gpus too, or leave {key} out"
+            )));
+        }
+    }
     let req = Request {
         gpus,
         memory_mb,
@@ -255,6 +262,18 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
     }
     for c in d.candidates.clone() {
         let Some(node) = f.usable.iter().find(|n| n.id == c.node_id) else { continue };
+        // A later candidate's GPUs may have gone to another deploy since the plan.
+        let taken = c.gpus.iter().find(|g| p.holds.borrow().holder(&node.id, **g).is_some()).copied();
+        if let Some(g) = taken {
+            let error = format!("GPU {g} went to another deploy after the plan");
+            d.attempts.push(Attempt {
+                node_id: node.id.clone(),
+                node_name: node.name.clone(),
+                ok: false,
+                error: Some(error),
+            });
+            continue;
+        }
         let session = Session::new(host, node, &p.limiter, p.config.invoke_timeout_ms.max(RUN_TIMEOUT_MS));
         // Reserved before anything is awaited after the plan: a deploy planning meanwhile sees
         // these GPUs held, so two deploys at once never get the same GPU.
