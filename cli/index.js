@@ -16,7 +16,20 @@ export const EXIT_CRITICAL = 2;
 /** Exit code when the gateway or the tool failed. */
 export const EXIT_FAILED = 1;
 
+/** The gateway's whole message when it hides a tool's error from `tools.invoke` callers. */
+const OPAQUE_FAILURE = "tool execution failed";
 const SDK = "openclaw/plugin-sdk/gateway-runtime";
+
+/**
+ * The line for a tool that failed (`error` is the gateway's {message}): the message, after the
+ * tool's name unless the message starts with it, and a pointer to the gateway log only when
+ * the gateway hid the reason ("tool execution failed").
+ */
+export function toolFailure(tool, error) {
+  const message = error?.message ?? "no answer";
+  const named = message.startsWith(`${tool}:`) ? message : `${tool}: ${message}`;
+  return message === OPAQUE_FAILURE ? `${named} (the gateway log has the reason)` : named;
+}
 
 /** Registers the `clawbernetes` root command on the host's Commander program. */
 export async function registerFleetCli(program) {
@@ -34,14 +47,14 @@ export async function registerFleetCli(program) {
       let output;
       try {
         const answer = await callGatewayFromCli("tools.invoke", options, { name: tool, args: toArgs(options, command) });
-        if (!answer?.ok) throw new Error(`${tool}: ${answer?.error?.message ?? "no answer"} (the gateway log has the reason)`);
+        if (!answer?.ok) throw new Error(toolFailure(tool, answer?.error));
         output = answer.output;
       } catch (err) {
         process.stderr.write(`clawbernetes ${name}: ${err?.message ?? err}\n`);
         process.exitCode = EXIT_FAILED;
         return;
       }
-      process.stdout.write(`${options.json ? JSON.stringify(output.details, null, 2) : render(output)}\n`);
+      process.stdout.write(`${options.json ? JSON.stringify(output.details, null, 2) : render(output, options)}\n`);
       process.exitCode = exitCode(output.details);
     });
     return cmd;
@@ -57,7 +70,7 @@ export async function registerFleetCli(program) {
   toolCommand("gpus", "Every GPU with its utilisation, temperature and who holds it (claw_gpu_inventory)", "claw_gpu_inventory", {
     configure: (c) => c.option("--model <text>", "Part of the GPU model name, e.g. H100").option("--node <node>", "Only this node (id or name)").option("--available", "Only free GPUs"),
     toArgs: (o) => pick({ model: o.model, nodeId: o.node, availableOnly: o.available }),
-    render: (out) => renderGpus(out.details),
+    render: (out, o) => renderGpus(out.details, { availableOnly: !!o.available }),
   });
 
   toolCommand("workloads", "Containers on every node, unhealthy and restarting first (claw_workloads)", "claw_workloads", {

@@ -191,7 +191,7 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
   assert.equal(
     run.stdout,
     [
-      "GPUs: 3/4 free.",
+      "GPUs listed: 4 (3 free, 1 busy).",
       "┌──────────────┬─────┬───────────────────────┬───────┬────────┬─────────┬──────────────────────┬─────────┐",
       "│ NODE         │ GPU │ MODEL                 │ STATE │ UTIL % │ TEMP °C │ MEMORY USED/TOTAL MB │ HELD BY │",
       "│ gpu-a100-hot │ 0   │ NVIDIA A100-SXM4-80GB │ busy  │ 97     │ 72      │ 63897/81920          │ -       │",
@@ -199,7 +199,7 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
       "│ gpu-a100-hot │ 2   │ NVIDIA A100-SXM4-80GB │ free  │ 0      │ 93      │ 1/81920              │ -       │",
       "│ gpu-a100-hot │ 3   │ NVIDIA A100-SXM4-80GB │ free  │ 0      │ 36      │ 1/81920              │ -       │",
       "└──────────────┴─────┴───────────────────────┴───────┴────────┴─────────┴──────────────────────┴─────────┘",
-      "Not answering (1):",
+      "Reads failed (1):",
       "┌───────────────┬────────────────────────────────────────────────────────────────────────┐",
       "│ NODE          │ ERROR                                                                  │",
       "│ gpu-rtx-flaky │ gpu.metrics: UNAVAILABLE: COMMAND_ERROR: nvidia-smi failed: Failed to  │",
@@ -207,6 +207,28 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
       "└───────────────┴────────────────────────────────────────────────────────────────────────┘",
       "",
     ].join("\n"),
+  );
+});
+
+test("openclaw clawbernetes gpus --node counts the node's GPUs as the core does; with --available it says only free ones are listed", async () => {
+  const tool = (await h.tool(gw, "claw_gpu_inventory", { nodeId: "gpu-h100-b" })).details;
+  assert.deepEqual([tool.total, tool.available, tool.busy, tool.held, tool.unknown], [8, 4, 4, 0, 0]);
+  const all = h.openclawCliResult(gw, ["clawbernetes", "gpus", "--node", "gpu-h100-b"]);
+  assert.equal(all.status, 0);
+  assert.equal(all.stdout.split("\n")[0], "GPUs listed: 8 (4 free, 4 busy).");
+  const free = h.openclawCliResult(gw, ["clawbernetes", "gpus", "--available", "--node", "gpu-h100-b"]);
+  assert.equal(free.status, 0);
+  assert.equal(free.stdout.split("\n")[0], "Free GPUs listed: 4 (--available leaves out busy, held and unknown ones).");
+  assert.deepEqual(free.stdout.split("\n").filter((l) => l.startsWith("│ gpu-h100-b")).map((l) => l.split("│")[2].trim()), ["4", "5", "6", "7"]);
+});
+
+test("a tool's refusal is printed once, with the tool's name once and no gateway-log hint (exit 1)", () => {
+  const run = h.openclawCliResult(gw, ["clawbernetes", "status", "--node", "nosuch"]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stdout, "");
+  assert.equal(
+    run.stderr,
+    'clawbernetes status: claw_fleet_status: nodeFilter "nosuch" names no connected clawnode; connected: cpu-batch, gpu-a10-noruntime, gpu-a100-hot, gpu-h100-a, gpu-h100-b, gpu-h100-slow, gpu-l4-disk, gpu-rtx-flaky\n',
   );
 });
 
