@@ -249,6 +249,39 @@ test("openclaw clawbernetes workloads --state exited and deploy --dry-run give t
   assert.equal(plan.stdout.split("\n")[0], "Plan (dry run: nothing run): gpu-h100-a would run pytorch/pytorch:2.0 (GPU 0, spread).");
 });
 
+test("openclaw clawbernetes deploy exits 3 when nothing is deployed: not placed (dry run or not), or the container failed to start", async () => {
+  const args = { image: "nginx:1.25", gpus: 16, name: "cli-not-placed" };
+  const plan = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", args.image, "--gpus", "16", "--name", args.name, "--dry-run"]);
+  assert.equal(plan.status, 3);
+  const planned = await h.tool(gw, "claw_deploy", { ...args, dryRun: true });
+  assert.equal(plan.stdout, `${planned.content.map((c) => c.text).join("\n")}\n`);
+  assert.match(plan.stdout, /^Not placed: no node can host nginx:1\.25 \(8 clawnode\(s\) checked\) — /);
+
+  const real = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", args.image, "--gpus", "16", "--name", args.name]);
+  assert.equal(real.status, 3);
+  assert.equal(real.stdout, plan.stdout); // the same answer: no node can host it, nothing was run
+
+  const crash = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", "clawsim/crash:1", "--gpus", "0", "--name", "cli-crash", "--json"]);
+  assert.equal(crash.status, 3);
+  const d = JSON.parse(crash.stdout);
+  assert.deepEqual([d.placed, d.started, d.confirmation.outcome, d.confirmation.exitCode], [true, false, "exited", 1]);
+});
+
+test("openclaw clawbernetes deploy waits for workload.run by default; on a timeout it says the deploy may still be running (exit 4)", async () => {
+  const help = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--help"]);
+  assert.equal(help.status, 0);
+  // the plugin's defaults: one check (invokeTimeoutMs 30 s) + workload.run's 300 s + deploy.confirmMs 8 s + 30 s
+  assert.ok(help.stdout.replace(/\s+/g, " ").includes(`--timeout <ms> Timeout in ms (workload.run's 5 min, the start-up watch and a check; a dry run: 30000) (default: "368000")`), help.stdout);
+
+  // clawsim/slow-start:1 runs 5 s after workload.run: the deploy's watch outlasts a 3 s timeout
+  const run = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", "clawsim/slow-start:1", "--gpus", "0", "--name", "cli-timeout-probe", "--timeout", "3000"]);
+  assert.equal(run.status, 4);
+  assert.equal(run.stdout, "");
+  assert.equal(run.stderr, "clawbernetes deploy: gateway timeout after 3000ms: the deploy may still be running; check `openclaw clawbernetes workloads`\n");
+  const probe = await h.eventually(async () => (await h.tool(gw, "claw_workloads", { name: "cli-timeout-probe" })).details.workloads.find((w) => w.state === "running"), { what: "the timed-out deploy's container running" });
+  assert.equal(probe.image, "clawsim/slow-start:1");
+});
+
 test("openclaw clawbernetes deploy refuses a bad option value before asking the gateway (exit 1, Commander's message)", () => {
   const run = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", "x", "--gpus", "two"]);
   assert.equal(run.status, 1);

@@ -1,10 +1,10 @@
 // The one module that reads the core's answers for the Control UI and the CLI (ui/src/shapes.js)
-// and the CLI's tables (cli/render.js) and failure line (cli/index.js), over fixed answers in the
-// core's shapes.
+// and the CLI's tables (cli/render.js), failure line, deploy exit codes and deploy timeout
+// (cli/index.js), over fixed answers in the core's shapes.
 // The browser and the real CLI are tested end to end in tests/e2e/operator.test.mjs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { toolFailure } from "../../cli/index.js";
+import { deployExitCode, deployTimeoutMs, EXIT_NOT_DEPLOYED, EXIT_OUTCOME_UNKNOWN, toolFailure } from "../../cli/index.js";
 import { renderGpus, renderStatus, renderWorkloads } from "../../cli/render.js";
 import { loadFleet, METHODS, readGpuInventory, readTransitionEvent } from "../../ui/src/shapes.js";
 
@@ -125,6 +125,27 @@ test("a tool's failure names the tool once, and points at the gateway log only w
   assert.equal(toolFailure("claw_deploy", { message: "image must not be empty" }), "claw_deploy: image must not be empty");
   assert.equal(toolFailure("claw_deploy", { message: "tool execution failed" }), "claw_deploy: tool execution failed (the gateway log has the reason)");
   assert.equal(toolFailure("claw_workloads", undefined), "claw_workloads: no answer");
+});
+
+test("deploy's exit code: 0 deployed or plannable, 3 nothing deployed, 4 not known whether it started", () => {
+  const d = (extra) => ({ dryRun: false, placed: false, started: null, candidates: [], unansweredNode: null, ...extra });
+  const one = [{ nodeId: "n1", nodeName: "gpu-a" }];
+  assert.deepEqual([EXIT_NOT_DEPLOYED, EXIT_OUTCOME_UNKNOWN], [3, 4]);
+  assert.equal(deployExitCode(d({ dryRun: true, candidates: one })), 0);
+  assert.equal(deployExitCode(d({ dryRun: true })), 3);
+  assert.equal(deployExitCode(d({ placed: true, started: true, candidates: one })), 0);
+  assert.equal(deployExitCode(d({ placed: true, started: null, candidates: one })), 0); // still starting
+  assert.equal(deployExitCode(d({ placed: true, started: false, candidates: one })), 3); // exited at once, restart loop
+  assert.equal(deployExitCode(d({ candidates: one })), 3); // every candidate refused
+  assert.equal(deployExitCode(d({})), 3); // no node can host it
+  assert.equal(deployExitCode(d({ candidates: one, unansweredNode: "gpu-a" })), 4);
+});
+
+test("deploy's default timeout covers the check, workload.run's 5 min and the start-up watch, from the plugin config or the manifest's defaults", () => {
+  assert.equal(deployTimeoutMs(), 30000 + 300000 + 8000 + 30000);
+  assert.equal(deployTimeoutMs({}), 368000);
+  assert.equal(deployTimeoutMs({ deploy: { confirmMs: 0 } }), 360000);
+  assert.equal(deployTimeoutMs({ invokeTimeoutMs: 400000, deploy: { confirmMs: 60000 } }), 400000 + 400000 + 60000 + 30000);
 });
 
 test("the transition event is read as its transitions and the number left out; a malformed one as none", () => {
