@@ -15,6 +15,12 @@ function table(head, rows, colWidths) {
   return t.toString();
 }
 
+/**
+ * Nodes whose reads failed: they timed out, dropped off, or answered a command with an error or
+ * with a payload that cannot be used (the error says which).
+ */
+const failedReads = (failed) => [`Reads failed (${failed.length}):`, table(["NODE", "ERROR"], failed.map((f) => [f.nodeName, f.error]), [null, 72])].join("\n");
+
 const dash = (v) => (v === null || v === undefined || v === "" ? "-" : String(v));
 const gbOf = (availableMb, totalMb) => (typeof availableMb === "number" && typeof totalMb === "number" ? `${Math.round(availableMb / 1024)}/${Math.round(totalMb / 1024)} GB` : "-");
 
@@ -31,21 +37,26 @@ export function renderStatus(d) {
     ),
   ];
   if (d.problems.length) lines.push(`Problems (${d.problems.length}):`, table(["NODE", "SEVERITY", "KIND", "MESSAGE"], d.problems.map((p) => [p.nodeName, p.severity, p.kind, p.message]), [null, null, null, 64]));
-  if (d.failedNodes?.length) lines.push(`Not answering (${d.failedNodes.length}):`, table(["NODE", "ERROR"], d.failedNodes.map((f) => [f.nodeName, f.error]), [null, 72]));
+  if (d.failedNodes?.length) lines.push(failedReads(d.failedNodes));
   return lines.join("\n");
 }
 
-/** claw_gpu_inventory details: one row per GPU, in the core's order. */
-export function renderGpus(raw) {
+/**
+ * claw_gpu_inventory details: the core's counts of the GPUs it listed, then one row per GPU in
+ * its order. With `availableOnly` (--available) the core lists free GPUs only, and says nothing
+ * of the others: the line says so.
+ */
+export function renderGpus(raw, { availableOnly = false } = {}) {
   const d = readGpuInventory(raw);
+  const others = [["busy", d.busy], ["held", d.held], ["unknown", d.unknown]].filter(([, n]) => n).map(([state, n]) => `, ${n} ${state}`);
   const lines = [
-    `GPUs: ${d.free}/${d.total} free.`,
+    availableOnly ? `Free GPUs listed: ${d.free} (--available leaves out busy, held and unknown ones).` : `GPUs listed: ${d.total} (${d.free} free${others.join("")}).`,
     table(
       ["NODE", "GPU", "MODEL", "STATE", "UTIL %", "TEMP °C", "MEMORY USED/TOTAL MB", "HELD BY"],
       d.gpus.map((g) => [g.nodeName, g.index, g.model, g.state, dash(g.utilizationPercent), dash(g.temperatureC), `${dash(g.memoryUsedMb)}/${dash(g.memoryTotalMb)}`, dash(g.heldBy?.name)]),
     ),
   ];
-  if (d.failedNodes?.length) lines.push(`Not answering (${d.failedNodes.length}):`, table(["NODE", "ERROR"], d.failedNodes.map((f) => [f.nodeName, f.error]), [null, 72]));
+  if (d.failedNodes?.length) lines.push(failedReads(d.failedNodes));
   return lines.join("\n");
 }
 
@@ -62,6 +73,6 @@ export function renderWorkloads(raw) {
       d.workloads.map((w) => [w.nodeName, w.name, w.image, w.state, dash(w.health), w.status]),
     ),
   ];
-  if (d.failedNodes?.length) lines.push(`Not answering (${d.failedNodes.length}):`, table(["NODE", "ERROR"], d.failedNodes.map((f) => [f.nodeName, f.error]), [null, 72]));
+  if (d.failedNodes?.length) lines.push(failedReads(d.failedNodes));
   return lines.join("\n");
 }

@@ -29,7 +29,8 @@ function methodError(err) {
  * it. Its root command is declared once, in the manifest's cliCommands.
  */
 function registerCli(api) {
-  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program), { descriptors: MANIFEST.cliCommands });
+  // the plugin config sets the deploy's default timeout (invokeTimeoutMs, deploy.confirmMs)
+  api.registerCli?.(async ({ program }) => (await import("../dist/cli.js")).registerFleetCli(program, { pluginConfig: api.pluginConfig }), { descriptors: MANIFEST.cliCommands });
 }
 
 function register(api) {

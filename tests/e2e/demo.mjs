@@ -12,8 +12,10 @@ import * as h from "./harness.mjs";
 const keep = !!process.env.KEEP && process.env.KEEP !== "0";
 const port = Number(process.env.DEMO_PORT ?? h.PORTS.demo);
 const wire = process.env.DEMO_WIRE || "legacy";
-// DEMO_DIR moves the scratch dir (another checkout may keep a demo running in the default one)
-const demoDir = process.env.DEMO_DIR ?? join(tmpdir(), "clawbernetes-demo");
+// one folder per port: demos of two checkouts on two ports keep apart, and `stop` with the same
+// DEMO_PORT finds its own
+const demoDir = join(tmpdir(), `clawbernetes-demo-${port}`);
+const stopCommand = `${process.env.DEMO_PORT || process.env.E2E_PORT_BASE ? `DEMO_PORT=${port} ` : ""}bash scripts/demo.sh stop`;
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function section(title, args) {
@@ -30,7 +32,7 @@ async function showTool(gw, name, args = {}) {
 async function main() {
   h.checkPrerequisites();
   if (existsSync(join(demoDir, "pids"))) {
-    throw new Error(`a kept demo may still be running (${demoDir}/pids): stop it first with \`bash scripts/demo.sh stop\``);
+    throw new Error(`a kept demo may still be running (${demoDir}/pids): stop it first with \`${stopCommand}\``);
   }
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
@@ -119,7 +121,7 @@ Call a gateway RPC method over the WebSocket:
   or: ${env} ${h.NODE} ${h.OPENCLAW} gateway call clawbernetes.workloads --params '{}' --json
 
 Stop everything:
-  bash scripts/demo.sh stop        (or: kill -- -${gw.child.pid} -${fleet.child.pid})
+  ${stopCommand}        (or: kill -- -${gw.child.pid} -${fleet.child.pid})
 `);
   } else {
     process.stdout.write(`\n${bold("Demo done")}: gateway and fleet stopped. \`make demo KEEP=1\` leaves them running to try things by hand.\n`);
@@ -149,7 +151,7 @@ export function stopKept() {
 
 if (process.argv[2] === "stop") {
   const pids = stopKept();
-  process.stdout.write(pids ? `stopped ${pids.join(" ")}\n` : "no kept demo is running\n");
+  process.stdout.write(pids ? `stopped ${pids.join(" ")}\n` : `no kept demo is running on port ${port} (${demoDir})\n`);
 } else {
   main().then(
     () => process.exit(0),

@@ -238,9 +238,15 @@ export async function startGateway(options) {
       await stopBroker(brokerPid(gw.output()));
     },
   };
+  // a gateway that never got ready takes the scratch dir this call made with it (KEEP_E2E keeps it)
+  const failed = (why) => {
+    const err = new Error(`${why}:\n${tail(gw.output())}`);
+    if (!fixedDir) cleanup(gw);
+    return err;
+  };
   const deadline = Date.now() + 90000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}) before ready:\n${tail(gw.output())}`);
+    if (child.exitCode !== null) throw failed(`gateway exited (${child.exitCode}) before ready`);
     const output = gw.output();
     const broker = brokerPid(output);
     if (broker && !detached) brokers.add(broker);
@@ -248,7 +254,7 @@ export async function startGateway(options) {
     await sleep(250);
   }
   await gw.stop();
-  throw new Error(`gateway not ready in 90 s:\n${tail(gw.output())}`);
+  throw failed("gateway not ready in 90 s");
 }
 
 /**

@@ -191,7 +191,7 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
   assert.equal(
     run.stdout,
     [
-      "GPUs: 3/4 free.",
+      "GPUs listed: 4 (3 free, 1 busy).",
       "┌──────────────┬─────┬───────────────────────┬───────┬────────┬─────────┬──────────────────────┬─────────┐",
       "│ NODE         │ GPU │ MODEL                 │ STATE │ UTIL % │ TEMP °C │ MEMORY USED/TOTAL MB │ HELD BY │",
       "│ gpu-a100-hot │ 0   │ NVIDIA A100-SXM4-80GB │ busy  │ 97     │ 72      │ 63897/81920          │ -       │",
@@ -199,7 +199,7 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
       "│ gpu-a100-hot │ 2   │ NVIDIA A100-SXM4-80GB │ free  │ 0      │ 93      │ 1/81920              │ -       │",
       "│ gpu-a100-hot │ 3   │ NVIDIA A100-SXM4-80GB │ free  │ 0      │ 36      │ 1/81920              │ -       │",
       "└──────────────┴─────┴───────────────────────┴───────┴────────┴─────────┴──────────────────────┴─────────┘",
-      "Not answering (1):",
+      "Reads failed (1):",
       "┌───────────────┬────────────────────────────────────────────────────────────────────────┐",
       "│ NODE          │ ERROR                                                                  │",
       "│ gpu-rtx-flaky │ gpu.metrics: UNAVAILABLE: COMMAND_ERROR: nvidia-smi failed: Failed to  │",
@@ -207,6 +207,28 @@ test("openclaw clawbernetes gpus --model A100 prints the A100 node's GPUs as a t
       "└───────────────┴────────────────────────────────────────────────────────────────────────┘",
       "",
     ].join("\n"),
+  );
+});
+
+test("openclaw clawbernetes gpus --node counts the node's GPUs as the core does; with --available it says only free ones are listed", async () => {
+  const tool = (await h.tool(gw, "claw_gpu_inventory", { nodeId: "gpu-h100-b" })).details;
+  assert.deepEqual([tool.total, tool.available, tool.busy, tool.held, tool.unknown], [8, 4, 4, 0, 0]);
+  const all = h.openclawCliResult(gw, ["clawbernetes", "gpus", "--node", "gpu-h100-b"]);
+  assert.equal(all.status, 0);
+  assert.equal(all.stdout.split("\n")[0], "GPUs listed: 8 (4 free, 4 busy).");
+  const free = h.openclawCliResult(gw, ["clawbernetes", "gpus", "--available", "--node", "gpu-h100-b"]);
+  assert.equal(free.status, 0);
+  assert.equal(free.stdout.split("\n")[0], "Free GPUs listed: 4 (--available leaves out busy, held and unknown ones).");
+  assert.deepEqual(free.stdout.split("\n").filter((l) => l.startsWith("│ gpu-h100-b")).map((l) => l.split("│")[2].trim()), ["4", "5", "6", "7"]);
+});
+
+test("a tool's refusal is printed once, with the tool's name once and no gateway-log hint (exit 1)", () => {
+  const run = h.openclawCliResult(gw, ["clawbernetes", "status", "--node", "nosuch"]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stdout, "");
+  assert.equal(
+    run.stderr,
+    'clawbernetes status: claw_fleet_status: nodeFilter "nosuch" names no connected clawnode; connected: cpu-batch, gpu-a10-noruntime, gpu-a100-hot, gpu-h100-a, gpu-h100-b, gpu-h100-slow, gpu-l4-disk, gpu-rtx-flaky\n',
   );
 });
 
@@ -225,6 +247,39 @@ test("openclaw clawbernetes workloads --state exited and deploy --dry-run give t
   const tool = await h.tool(gw, "claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, strategy: "spread", memory: "32g", env: { EPOCHS: "3" }, dryRun: true, command: ["python", "train.py"] });
   assert.equal(plan.stdout, `${tool.content.map((c) => c.text).join("\n")}\n`);
   assert.equal(plan.stdout.split("\n")[0], "Plan (dry run: nothing run): gpu-h100-a would run pytorch/pytorch:2.0 (GPU 0, spread).");
+});
+
+test("openclaw clawbernetes deploy exits 3 when nothing is deployed: not placed (dry run or not), or the container failed to start", async () => {
+  const args = { image: "nginx:1.25", gpus: 16, name: "cli-not-placed" };
+  const plan = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", args.image, "--gpus", "16", "--name", args.name, "--dry-run"]);
+  assert.equal(plan.status, 3);
+  const planned = await h.tool(gw, "claw_deploy", { ...args, dryRun: true });
+  assert.equal(plan.stdout, `${planned.content.map((c) => c.text).join("\n")}\n`);
+  assert.match(plan.stdout, /^Not placed: no node can host nginx:1\.25 \(8 clawnode\(s\) checked\) — /);
+
+  const real = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", args.image, "--gpus", "16", "--name", args.name]);
+  assert.equal(real.status, 3);
+  assert.equal(real.stdout, plan.stdout); // the same answer: no node can host it, nothing was run
+
+  const crash = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", "clawsim/crash:1", "--gpus", "0", "--name", "cli-crash", "--json"]);
+  assert.equal(crash.status, 3);
+  const d = JSON.parse(crash.stdout);
+  assert.deepEqual([d.placed, d.started, d.confirmation.outcome, d.confirmation.exitCode], [true, false, "exited", 1]);
+});
+
+test("openclaw clawbernetes deploy waits for workload.run by default; on a timeout it says the deploy may still be running (exit 4)", async () => {
+  const help = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--help"]);
+  assert.equal(help.status, 0);
+  // the plugin's defaults: one check (invokeTimeoutMs 30 s) + workload.run's 300 s + deploy.confirmMs 8 s + 30 s
+  assert.ok(help.stdout.replace(/\s+/g, " ").includes(`--timeout <ms> Timeout in ms (workload.run's 5 min, the start-up watch and a check; a dry run: 30000) (default: "368000")`), help.stdout);
+
+  // clawsim/slow-start:1 runs 5 s after workload.run: the deploy's watch outlasts a 3 s timeout
+  const run = h.openclawCliResult(gw, ["clawbernetes", "deploy", "--image", "clawsim/slow-start:1", "--gpus", "0", "--name", "cli-timeout-probe", "--timeout", "3000"]);
+  assert.equal(run.status, 4);
+  assert.equal(run.stdout, "");
+  assert.equal(run.stderr, "clawbernetes deploy: gateway timeout after 3000ms: the deploy may still be running; check `openclaw clawbernetes workloads`\n");
+  const probe = await h.eventually(async () => (await h.tool(gw, "claw_workloads", { name: "cli-timeout-probe" })).details.workloads.find((w) => w.state === "running"), { what: "the timed-out deploy's container running" });
+  assert.equal(probe.image, "clawsim/slow-start:1");
 });
 
 test("openclaw clawbernetes deploy refuses a bad option value before asking the gateway (exit 1, Commander's message)", () => {

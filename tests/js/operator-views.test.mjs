@@ -1,9 +1,11 @@
 // The one module that reads the core's answers for the Control UI and the CLI (ui/src/shapes.js)
-// and the CLI's tables (cli/render.js), over fixed answers in the core's shapes.
+// and the CLI's tables (cli/render.js), failure line, deploy exit codes and deploy timeout
+// (cli/index.js), over fixed answers in the core's shapes.
 // The browser and the real CLI are tested end to end in tests/e2e/operator.test.mjs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { renderStatus, renderWorkloads } from "../../cli/render.js";
+import { deployExitCode, deployTimeoutMs, EXIT_NOT_DEPLOYED, EXIT_OUTCOME_UNKNOWN, toolFailure } from "../../cli/index.js";
+import { renderGpus, renderStatus, renderWorkloads } from "../../cli/render.js";
 import { loadFleet, METHODS, readGpuInventory, readTransitionEvent } from "../../ui/src/shapes.js";
 
 const node = (name, state, extra = {}) => ({
@@ -74,9 +76,76 @@ test("without workloads only the fleet is asked for", async () => {
 });
 
 test("a gpu-inventory answer is one row per GPU with its node, and the core's totals", () => {
-  const d = readGpuInventory({ total: 2, available: 1, nodes: [{ nodeId: "n1", nodeName: "gpu-a", gpus: [{ index: 0, state: "held", heldBy: { name: "train" } }, { index: 1, state: "free", heldBy: null }] }], failedNodes: [] });
+  const d = readGpuInventory({ total: 2, available: 1, busy: 0, held: 1, unknown: 0, nodes: [{ nodeId: "n1", nodeName: "gpu-a", gpus: [{ index: 0, state: "held", heldBy: { name: "train" } }, { index: 1, state: "free", heldBy: null }] }], failedNodes: [] });
   assert.deepEqual(d.gpus.map((g) => [g.nodeName, g.index, g.state, g.heldBy?.name ?? null]), [["gpu-a", 0, "held", "train"], ["gpu-a", 1, "free", null]]);
-  assert.equal(d.free, 1);
+  assert.deepEqual([d.total, d.free, d.busy, d.held, d.unknown], [2, 1, 0, 1, 0]);
+});
+
+const gpu = (index, state, extra = {}) => ({ index, uuid: `GPU-${index}`, model: "H100", memoryTotalMb: 81559, memoryUsedMb: state === "free" ? 1 : 60000, utilizationPercent: state === "free" ? 0 : 90, temperatureC: 40, state, available: state === "free", heldBy: null, ...extra });
+const INVENTORY = {
+  total: 4,
+  available: 1,
+  busy: 2,
+  held: 1,
+  unknown: 0,
+  byModel: [{ model: "H100", total: 4, available: 1 }],
+  nodes: [{ nodeId: "n1", nodeName: "gpu-b", gpus: [gpu(0, "busy"), gpu(1, "busy"), gpu(2, "held", { heldBy: { name: "train" } }), gpu(3, "free")] }],
+  failedNodes: [{ nodeId: "n2", nodeName: "gpu-c", error: "gpu.metrics: UNAVAILABLE: COMMAND_ERROR: nvidia-smi failed" }],
+};
+
+test("the CLI's GPU table: the core's counts of the GPUs it listed (zero counts left out), its rows, and the nodes whose reads failed", () => {
+  assert.equal(
+    renderGpus(INVENTORY),
+    [
+      "GPUs listed: 4 (1 free, 2 busy, 1 held).",
+      "┌───────┬─────┬───────┬───────┬────────┬─────────┬──────────────────────┬─────────┐",
+      "│ NODE  │ GPU │ MODEL │ STATE │ UTIL % │ TEMP °C │ MEMORY USED/TOTAL MB │ HELD BY │",
+      "│ gpu-b │ 0   │ H100  │ busy  │ 90     │ 40      │ 60000/81559          │ -       │",
+      "│ gpu-b │ 1   │ H100  │ busy  │ 90     │ 40      │ 60000/81559          │ -       │",
+      "│ gpu-b │ 2   │ H100  │ held  │ 90     │ 40      │ 60000/81559          │ train   │",
+      "│ gpu-b │ 3   │ H100  │ free  │ 0      │ 40      │ 1/81559              │ -       │",
+      "└───────┴─────┴───────┴───────┴────────┴─────────┴──────────────────────┴─────────┘",
+      "Reads failed (1):",
+      "┌───────┬────────────────────────────────────────────────────────────────────────┐",
+      "│ NODE  │ ERROR                                                                  │",
+      "│ gpu-c │ gpu.metrics: UNAVAILABLE: COMMAND_ERROR: nvidia-smi failed             │",
+      "└───────┴────────────────────────────────────────────────────────────────────────┘",
+    ].join("\n"),
+  );
+});
+
+test("with --available the CLI says the core listed free GPUs only, not that they are all the GPUs", () => {
+  const free = { ...INVENTORY, total: 1, available: 1, busy: 0, held: 0, byModel: [{ model: "H100", total: 1, available: 1 }], nodes: [{ ...INVENTORY.nodes[0], gpus: [gpu(3, "free")] }], failedNodes: [] };
+  assert.equal(renderGpus(free, { availableOnly: true }).split("\n")[0], "Free GPUs listed: 1 (--available leaves out busy, held and unknown ones).");
+  assert.equal(renderGpus(free).split("\n")[0], "GPUs listed: 1 (1 free).");
+});
+
+test("a tool's failure names the tool once, and points at the gateway log only when the gateway hid the reason", () => {
+  assert.equal(toolFailure("claw_fleet_status", { message: 'claw_fleet_status: nodeFilter "x" names no connected clawnode' }), 'claw_fleet_status: nodeFilter "x" names no connected clawnode');
+  assert.equal(toolFailure("claw_deploy", { message: "image must not be empty" }), "claw_deploy: image must not be empty");
+  assert.equal(toolFailure("claw_deploy", { message: "tool execution failed" }), "claw_deploy: tool execution failed (the gateway log has the reason)");
+  assert.equal(toolFailure("claw_workloads", undefined), "claw_workloads: no answer");
+});
+
+test("deploy's exit code: 0 deployed or plannable, 3 nothing deployed, 4 not known whether it started", () => {
+  const d = (extra) => ({ dryRun: false, placed: false, started: null, candidates: [], unansweredNode: null, ...extra });
+  const one = [{ nodeId: "n1", nodeName: "gpu-a" }];
+  assert.deepEqual([EXIT_NOT_DEPLOYED, EXIT_OUTCOME_UNKNOWN], [3, 4]);
+  assert.equal(deployExitCode(d({ dryRun: true, candidates: one })), 0);
+  assert.equal(deployExitCode(d({ dryRun: true })), 3);
+  assert.equal(deployExitCode(d({ placed: true, started: true, candidates: one })), 0);
+  assert.equal(deployExitCode(d({ placed: true, started: null, candidates: one })), 0); // still starting
+  assert.equal(deployExitCode(d({ placed: true, started: false, candidates: one })), 3); // exited at once, restart loop
+  assert.equal(deployExitCode(d({ candidates: one })), 3); // every candidate refused
+  assert.equal(deployExitCode(d({})), 3); // no node can host it
+  assert.equal(deployExitCode(d({ candidates: one, unansweredNode: "gpu-a" })), 4);
+});
+
+test("deploy's default timeout covers the check, workload.run's 5 min and the start-up watch, from the plugin config or the manifest's defaults", () => {
+  assert.equal(deployTimeoutMs(), 30000 + 300000 + 8000 + 30000);
+  assert.equal(deployTimeoutMs({}), 368000);
+  assert.equal(deployTimeoutMs({ deploy: { confirmMs: 0 } }), 360000);
+  assert.equal(deployTimeoutMs({ invokeTimeoutMs: 400000, deploy: { confirmMs: 60000 } }), 400000 + 400000 + 60000 + 30000);
 });
 
 test("the transition event is read as its transitions and the number left out; a malformed one as none", () => {

@@ -86,9 +86,10 @@ export function readTransitionEvent(payload) {
 
 /**
  * A gpu-inventory answer (the method's or claw_gpu_inventory's details) as one row per GPU with
- * its node, in the core's order, and the core's totals (`available`: GPUs free for work).
+ * its node, in the core's order, and the core's counts of the GPUs it listed (after its filters):
+ * `total`, `free` (the core's `available`: free for work), `busy`, `held`, `unknown`.
  */
 export function readGpuInventory(d) {
   const gpus = d.nodes.flatMap((n) => n.gpus.map((g) => ({ ...g, nodeId: n.nodeId, nodeName: n.nodeName })));
-  return { total: d.total, free: d.available, gpus, failedNodes: d.failedNodes ?? [] };
+  return { total: d.total, free: d.available, busy: d.busy, held: d.held, unknown: d.unknown, gpus, failedNodes: d.failedNodes ?? [] };
 }
