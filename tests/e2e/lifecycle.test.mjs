@@ -102,6 +102,22 @@ test("deploy confirmation: a container that exits at once is a failed deploy (st
   assert.deepEqual(w.map((x) => [x.nodeName, x.state, x.exitCode, x.containerId]), [["gpu-h100-a", "exited", 1, d.containerId.slice(0, 12)]]);
 });
 
+test("deploy confirmation: a container killed seconds after it started (OOM) is a failed deploy: the window is watched to its end", async () => {
+  // clawsim/oom:1 is Up for 3 s, then exits with 137 (sim/fleets/default.toml); deploy.confirmMs is 8000
+  const r = await h.tool(gw, "claw_deploy", { image: "clawsim/oom:1", gpus: 0, name: "e2e-oom", preferNode: "cpu-batch" });
+  const d = r.details;
+  assert.deepEqual([d.placed, d.started, d.nodeName], [true, false, "cpu-batch"]);
+  const c = d.confirmation;
+  assert.deepEqual([c.outcome, c.exitCode, c.ran, c.listError], ["exited", 137, true, null]);
+  assert.match(c.status, /^Exited \(137\) (Less than a second|1 second|[2-5] seconds) ago$/);
+  assert.deepEqual(c.logs, ["allocating 96 GiB pinned host memory", "Killed"]);
+  assert.ok(c.waitedMs >= 3000 && c.waitedMs < 8000, `ended when it exited, ${c.waitedMs} ms`);
+  assert.equal(
+    text(r).split("\n")[0],
+    `Deploy failed: clawsim/oom:1 on cpu-batch (no GPUs), container ${d.containerId}: it ran, then exited within the confirmation window with code 137 (${c.status}); last log line: Killed.`,
+  );
+});
+
 test("deploy confirmation: a container caught in a restart loop is a failed deploy, with its exit code and logs", async () => {
   const r = await h.tool(gw, "claw_deploy", { image: "e2e/restart-at-once:1", gpus: 0, name: "e2e-loop", preferNode: "cpu-batch" });
   const d = r.details;
@@ -123,8 +139,9 @@ test("deploy confirmation: a container seen Up is running (started: true) and ho
   const d = r.details;
   assert.deepEqual([d.placed, d.started, d.nodeName, d.gpus], [true, true, "gpu-h100-a", [0]]);
   const c = d.confirmation;
-  assert.deepEqual([c.outcome, c.exitCode, c.health, c.logs], ["running", null, null, []]);
-  assert.match(c.status, /^Up (Less than a second|1 second|[2-9] seconds)$/);
+  assert.deepEqual([c.outcome, c.exitCode, c.health, c.logs, c.ran], ["running", null, null, [], true]);
+  // watched to the end of deploy.confirmMs (8 s)
+  assert.match(c.status, /^Up ([89]|1[0-9]) seconds$/);
   assert.equal(text(r).split("\n")[0], `Deployed pytorch/pytorch:2.0 on gpu-h100-a (GPU 0), container ${d.containerId}: running (${c.status}).`);
   const gpu0 = (await h.tool(gw, "claw_gpu_inventory", { nodeId: "gpu-h100-a" })).details.nodes[0].gpus[0];
   assert.deepEqual([gpu0.state, gpu0.heldBy?.containerId, gpu0.heldBy?.name], ["held", d.containerId, "e2e-hold"]);
