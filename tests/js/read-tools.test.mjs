@@ -179,7 +179,8 @@ test("gpu inventory: every fixture GPU grouped by node with all fields, power nu
       { nodeId: ID.a, nodeName: "gpu-a", gpus: FIXTURE_GPUS },
       { nodeId: ID.c, nodeName: "hot-c", gpus: HOT_GPUS },
     ],
-    failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: FAIL }],
+    // the connected clawnode it could not ask is named with the fix, not left out
+    failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: FAIL }, { nodeId: ID.pending, nodeName: "wait-1", error: APPROVE }],
     fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
     sharedNames: [],
   });
@@ -188,8 +189,9 @@ test("gpu inventory: every fixture GPU grouped by node with all fields, power nu
     "By model:",
     `- ${A100}: 1/2 available`,
     `- ${H100}: 2/4 available`,
-    "Nodes whose reads failed (1):",
+    "Nodes whose reads failed (2):",
     `- dead-e: ${FAIL}`,
+    `- wait-1: ${APPROVE}`,
     "GPUs (node #index model — state, used/total MB, util, temp):",
     `- disk-d #0 ${H100} — busy, 61234/81559 MB, 87%, 71 °C`,
     `- disk-d #1 ${H100} — free, 1/81559 MB, 0%, 33 °C`,
@@ -257,14 +259,18 @@ test("workloads: Docker status texts read to state, health and exit code; troubl
     counts: { running: 5, exited: 1, created: 1, restarting: 1, paused: 1, removing: 1, dead: 1, unknown: 0 },
     unhealthy: 1,
     total: 11,
-    failedNodes: [{ nodeId: ID.e, nodeName: "dead-e", error: "workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure" }],
+    failedNodes: [
+      { nodeId: ID.e, nodeName: "dead-e", error: "workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure" },
+      { nodeId: ID.pending, nodeName: "wait-1", error: APPROVE },
+    ],
     fanout: { limit: 32, peakInFlight: 5, retries: 0, overloaded: 0 },
     sharedNames: [],
   });
   assert.equal(textOf(r), [
     "Workloads: 11 container(s) on 5 clawnode(s): 5 running, 1 exited, 1 created, 1 restarting, 1 paused, 1 removing, 1 dead (1 unhealthy).",
-    "Nodes whose reads failed (1):",
+    "Nodes whose reads failed (2):",
     "- dead-e: workload.list: UNAVAILABLE: COMMAND_ERROR: simulated failure",
+    `- wait-1: ${APPROVE}`,
     "Containers (node: name [state] image, id), trouble first:",
     "- cpu-b: web [running, unhealthy] nginx:1.27, b00000000007",
     "- cpu-b: cache [restarting exit 1] redis:7, b00000000004",
