@@ -758,19 +758,23 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
     resetStats,
     /**
      * Accounting since the last resetStats(): per node `{invokes: {command: n}, busyMs}` (busyMs:
-     * the sum of the latencies the node spent serving, queue time excluded), `idealMs` (the
-     * largest busyMs: no call over these invokes can finish sooner), totals by command,
+     * the sum of the latencies the node spent serving, queue time excluded), `slowestNodeMs` (the
+     * largest busyMs), `busyMsTotal` (their sum), `idealMs` = max(slowestNodeMs, busyMsTotal /
+     * capacity): no call over these invokes can finish sooner, since a node serves one invoke at
+     * a time and the gateway holds at most `capacity` pending, totals by command,
      * `timeouts` with each one's own latency and time queued, `aborted`, `lists`, `overloaded`
      * (invokes refused at admission), `peakPending` (most invokes admitted at once).
      */
     stats() {
       const perNode = {};
-      let idealMs = 0;
+      let slowestNodeMs = 0;
+      let busyMsTotal = 0;
       let totalInvokes = 0;
       const byCommand = {};
       for (const [id, s] of stats.perNode) {
         perNode[id] = { invokes: { ...s.invokes }, busyMs: s.busyMs };
-        if (s.busyMs > idealMs) idealMs = s.busyMs;
+        if (s.busyMs > slowestNodeMs) slowestNodeMs = s.busyMs;
+        busyMsTotal += s.busyMs;
         for (const [c, k] of Object.entries(s.invokes)) {
           byCommand[c] = (byCommand[c] ?? 0) + k;
           totalInvokes += k;
@@ -780,7 +784,9 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       const slowNode = timeouts.filter((t) => t.latencyMs !== undefined && t.latencyMs >= t.timeoutMs).length;
       return {
         perNode,
-        idealMs,
+        idealMs: Math.max(slowestNodeMs, busyMsTotal / fleet.capacity),
+        slowestNodeMs,
+        busyMsTotal,
         totalInvokes,
         byCommand,
         timeouts,
@@ -1444,10 +1450,11 @@ export function isBoundedJson(value) {
 
 /**
  * Send a recorded sequence (fleet.takeLog()) straight to the fleet through api.runtime.nodes, with
- * no plugin: each node's invokes one after another, nodes in parallel, the lists first. The CPU
- * this costs is the host's share of the recorded call. Resolves with `{invokes, lists, failed}`.
+ * no plugin: each node's invokes one after another, at most `concurrency` nodes at once (default
+ * the fleet's capacity, so the gateway admits every invoke), the lists first. The CPU this costs
+ * is the host's share of the recorded call. Resolves with `{invokes, lists, failed}`.
  */
-export async function replay(fleet, entries, { runtime } = {}) {
+export async function replay(fleet, entries, { runtime, concurrency = fleet.capacity } = {}) {
   const rt = runtime ?? createNodesRuntime(fleet);
   const perNode = new Map();
   let lists = 0;
@@ -1463,9 +1470,11 @@ export async function replay(fleet, entries, { runtime } = {}) {
   }
   let invokes = 0;
   let failed = 0;
-  await Promise.all(
-    [...perNode.values()].map(async (q) => {
-      for (const e of q) {
+  const queues = [...perNode.values()];
+  let next = 0;
+  const worker = async () => {
+    while (next < queues.length) {
+      for (const e of queues[next++]) {
         invokes++;
         try {
           await rt.invoke({ nodeId: e.nodeId, command: e.command, params: e.params, ...(e.timeoutMs !== undefined ? { timeoutMs: e.timeoutMs } : {}) });
@@ -1473,7 +1482,9 @@ export async function replay(fleet, entries, { runtime } = {}) {
           failed++;
         }
       }
-    }),
-  );
+    }
+  };
+  const workers = Math.max(1, Math.min(queues.length, Number.isFinite(concurrency) ? concurrency : queues.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   return { invokes, lists, failed };
 }
