@@ -631,7 +631,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       v = node.spec && SPEC_ANSWERS[command] ? SPEC_ANSWERS[command](params ?? {}, node, ctx) : fixtureAnswer(command, params);
     }
     if (isErrorAnswer(v)) return { ok: false, error: { code: v.error.code ?? "COMMAND_ERROR", message: v.error.message ?? "" } };
-    const payload = clone(v);
+    // the node's own answers are built fresh on every invoke; given ones are copied
+    const payload = command in node.answers ? clone(v) : v;
     if (command === "workload.list" && typeof given !== "function" && node.started.length && Array.isArray(payload?.workloads)) {
       payload.workloads.push(...node.started.map((c) => ({ ...c })));
       payload.count = payload.workloads.length;
@@ -860,25 +861,42 @@ function createSurface({ policies = [], pluginIds = [], allowlist = "declared", 
   // filterLegacyNodeProtocolFeatures: what a protocol-3 node loses once any plugin registered a policy.
   const legacyWithheld = () => new Set(policies.flatMap((p) => p.commands ?? []).filter((c) => !BUILT_IN_COMMANDS.has(c)));
 
+  // Per node, what follows from its surface alone (computed again once any input changes, so
+  // flipping approvalState or replacing commands between calls is seen): every invoke asks.
+  const memo = new WeakMap();
+  function memoized(node, name, compute) {
+    const key = [node.commands, node.approvalState, node.protocol, node.platform, node.deviceFamily, node.clientId, policies.length];
+    let m = memo.get(node);
+    if (!m || m.key.some((k, i) => k !== key[i])) memo.set(node, (m = { key, values: {} }));
+    if (!(name in m.values)) m.values[name] = compute();
+    return m.values[name];
+  }
+
   function platformOf(node) {
-    const m = connectMetadata(node);
-    return normalizePlatformId(m.platform, m.deviceFamily);
+    return memoized(node, "platform", () => {
+      const m = connectMetadata(node);
+      return normalizePlatformId(m.platform, m.deviceFamily);
+    });
   }
 
   /** The node's declared commands the pairing allowlist admits (what an operator approves). */
   function approvable(node) {
-    const { pairing } = allowFor(platformOf(node));
-    const declared = allowlist === "declared";
-    return [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].filter((c) => (declared && !deny.has(c)) || pairing.has(c));
+    return memoized(node, "approvable", () => {
+      const { pairing } = allowFor(platformOf(node));
+      const declared = allowlist === "declared";
+      return [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].filter((c) => (declared && !deny.has(c)) || pairing.has(c));
+    });
   }
 
   /** The node's effective commands: approvable, minus what the legacy-protocol filter withholds. */
   function commands(node) {
-    if (node.approvalState === "pending-approval") return [];
-    const ok = approvable(node);
-    if (node.protocol >= 4 || policies.length === 0) return ok;
-    const withheld = legacyWithheld();
-    return ok.filter((c) => !withheld.has(c));
+    return memoized(node, "commands", () => {
+      if (node.approvalState === "pending-approval") return [];
+      const ok = approvable(node);
+      if (node.protocol >= 4 || policies.length === 0) return ok;
+      const withheld = legacyWithheld();
+      return ok.filter((c) => !withheld.has(c));
+    });
   }
 
   /** Why the runtime refuses `command` for `node` (isNodeCommandAllowed), or null. */
@@ -909,12 +927,12 @@ function createSurface({ policies = [], pluginIds = [], allowlist = "declared", 
   /** The node's list entry as node.list projects it for this caller. */
   function entry(node) {
     const pendingApproval = node.approvalState === "pending-approval";
-    const cmds = commands(node).sort();
+    const cmds = [...commands(node)].sort();
     const { platform, deviceFamily } = connectMetadata(node);
     const legacyCaps = node.protocol >= 4 || policies.length === 0 ? node.caps : node.caps.filter((c) => !pluginIds.includes(c));
     const pendingFields =
       seesPending && node.approvalState.startsWith("pending")
-        ? { pendingRequestId: `req-${node.nodeId.slice(0, 8)}`, pendingDeclaredCaps: [...node.caps].sort(), pendingDeclaredCommands: approvable(node).sort() }
+        ? { pendingRequestId: `req-${node.nodeId.slice(0, 8)}`, pendingDeclaredCaps: [...node.caps].sort(), pendingDeclaredCommands: [...approvable(node)].sort() }
         : {};
     const platformId = platformOf(node);
     const { runtime } = allowFor(platformId);
