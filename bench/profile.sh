@@ -29,7 +29,7 @@ rm -rf "$stage"
 mkdir -p "$stage"
 cp -r js-shim package.json "$stage/"
 wasm-bindgen --target nodejs --out-dir "$stage/pkg" "$wasm"
-"$root/.cache/binaryen/node_modules/.bin/wasm-opt" -Oz -g --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+"$root/.cache/binaryen/node_modules/.bin/wasm-opt" -O2 -g --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$stage/pkg/clawbernetes_bg.wasm" -o "$stage/pkg/clawbernetes_bg.wasm"
 echo '{"type":"commonjs"}' > "$stage/pkg/package.json"
