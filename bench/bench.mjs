@@ -154,6 +154,8 @@ function inProcess() {
           ratio: L.ratio,
           ratioMax: L.ratioMax,
           ratioAtBound: L.ratioAtBound,
+          headMs: L.headMs,
+          tailMs: L.tailMs,
           correct: L.correct,
           invokesPerNode: { cold: C?.cold ?? null, warm: L.warm },
           coldWallMs: C?.wallMs ?? null,

@@ -8,7 +8,8 @@
 // after another, as the plugin sends them) with no plugin in the path, so the plugin's share shows.
 //   node bench/gateway.mjs [--out FILE]
 // Env: BENCH_GATEWAY_SIZES [100,300,500], BENCH_GATEWAY_PORT [19240; N-th size on port+N],
-//      BENCH_GATEWAY_REPS [3], BENCH_QUICK=1 (one repetition), BENCH_GATEWAY_CONNECT_S [600]:
+//      BENCH_GATEWAY_REPS [3 up to N = 100, 2 up to 300, then 1], BENCH_QUICK=1 (one repetition),
+//      BENCH_GATEWAY_CONNECT_S [600]:
 //      how long connecting and approving may take before that N is reported as not connected.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -22,7 +23,8 @@ const args = process.argv.slice(2);
 const outFile = args.includes("--out") ? args[args.indexOf("--out") + 1] : null;
 const SIZES = (process.env.BENCH_GATEWAY_SIZES ?? "100,300,500").split(",").map(Number);
 const PORT = Number(process.env.BENCH_GATEWAY_PORT ?? 19240);
-const REPS = process.env.BENCH_QUICK === "1" ? 1 : Number(process.env.BENCH_GATEWAY_REPS ?? 3);
+// repetitions per call: fewer at large N, where a call takes tens of seconds once the gateway loses answers
+const repsFor = (n) => (process.env.BENCH_QUICK === "1" ? 1 : Number(process.env.BENCH_GATEWAY_REPS ?? (n <= 100 ? 3 : n <= 300 ? 2 : 1)));
 const CONNECT_S = Number(process.env.BENCH_GATEWAY_CONNECT_S ?? 600);
 const SHAPE = "realistic";
 // The monitor's own ticks would overlap the measured calls; the tick is measured on demand.
@@ -122,16 +124,37 @@ async function warmSequences() {
   return seq;
 }
 
-/** The same invokes as a plugin call, sent by an operator over the WebSocket: ≤ 120 nodes at once. */
+/**
+ * The same invokes as a plugin call, sent by an operator over the WebSocket: ≤ 120 nodes at once,
+ * each node's invokes one after another; the gateway's backpressure (overloaded, busy, or an
+ * error it marks retryable) retried with the plugin's backoff (25 ms doubling, at most 1 s)
+ * within the invoke's deadline, as the plugin does.
+ */
 async function rawInvokes(op, nodeIds, sequence) {
   let next = 0;
   let failed = 0;
+  let retries = 0;
   const firstErrors = [];
+  const invoke = async (nodeId, command, params) => {
+    const end = Date.now() + INVOKE_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      const left = Math.max(1, end - Date.now());
+      const res = await op
+        .request("node.invoke", { nodeId, command, params, timeoutMs: left, idempotencyKey: randomUUID() }, left + 5000)
+        .catch((e) => ({ ok: false, error: { message: e.message } }));
+      const e = res.error ?? {};
+      const backpressure = !res.ok && (e.retryable === true || /overloaded|capacity|busy/.test(e.message ?? ""));
+      const wait = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
+      if (!backpressure || Date.now() + wait >= end) return res;
+      retries++;
+      await sleep(wait);
+    }
+  };
   const worker = async () => {
     while (next < nodeIds.length) {
       const nodeId = nodeIds[next++];
       for (const { command, params } of sequence) {
-        const res = await op.request("node.invoke", { nodeId, command, params, timeoutMs: INVOKE_TIMEOUT_MS, idempotencyKey: randomUUID() }, INVOKE_TIMEOUT_MS + 5000).catch((e) => ({ ok: false, error: { message: e.message } }));
+        const res = await invoke(nodeId, command, params);
         if (!res.ok) {
           failed++;
           if (firstErrors.length < 3) firstErrors.push(`${command}: ${res.error?.code ?? ""} ${res.error?.message ?? ""}`.trim());
@@ -140,7 +163,36 @@ async function rawInvokes(op, nodeIds, sequence) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(DEFAULT_MAX_CONCURRENCY, nodeIds.length) }, worker));
-  return { failed, errors: firstErrors };
+  return { failed, retries, errors: firstErrors };
+}
+
+/**
+ * The gateway's own refusals in its log so far: node results and events it refused because it
+ * could not confirm the node's pairing (`node pairing changed …`: the invoke then waits out its
+ * deadline), node invokes refused by its full worker pool, and every "worker task capacity
+ * reached".
+ */
+function gatewayRefusals(gw) {
+  let text = "";
+  try {
+    text = gw.log();
+  } catch {
+    return null;
+  }
+  const count = (re) => (text.match(re) ?? []).length;
+  return {
+    resultsRefused: count(/res ✗ node\.invoke\.result [^"]*pairing changed/g),
+    eventsRefused: count(/res ✗ node\.event [^"]*pairing changed/g),
+    invokesOverloaded: count(/res ✗ node\.invoke \d+ms errorCode=UNAVAILABLE errorMessage=WorkerTaskError/g),
+    capacityReached: count(/worker task capacity reached/g),
+  };
+}
+
+/** What a call says went wrong on nodes: failed nodes and problems, a few, as text. */
+function failures(details) {
+  const d = details?.status ?? details ?? {};
+  const items = [...(d.failedNodes ?? []), ...(d.problems ?? []).filter((p) => (p.kind ?? p[2]) !== "load")];
+  return items.slice(0, 3).map((x) => JSON.stringify(x).slice(0, 300));
 }
 
 /** `clawsim fleet --summary` in the form wrongTotals() reads. */
@@ -162,6 +214,7 @@ async function callOnce(gw, op, call) {
 }
 
 async function runSize(n, port, sequences, allow) {
+  const REPS = repsFor(n);
   const base = { host: "gateway", nodes: n, ...shapeFields(SHAPE) };
   const loadBefore = load();
   const expected = expectedFrom(h.fleetSummary({ nodes: n, shape: SHAPE }));
@@ -189,6 +242,7 @@ async function runSize(n, port, sequences, allow) {
     const afterConnect = usage(root);
     size.connectGatewayCpuS = round(afterConnect.cpuS - cpu0, 1);
     size.gatewayRssMbConnected = round(afterConnect.rssMb, 0);
+    size.refusalsWhileConnecting = gatewayRefusals(gw);
     log(`N=${n}: ${n} nodes connected and approved in ${size.connectS} s (gateway ${size.connectGatewayCpuS} CPU-s, RSS ${size.gatewayRssMbConnected} MB)`);
     const op = await h.operator(gw);
     const nodeIds = (await op.call("node.list", {})).nodes.filter((x) => x.connected).map((x) => x.nodeId);
@@ -198,12 +252,16 @@ async function runSize(n, port, sequences, allow) {
       const w = await measured(root, () => callOnce(gw, op, call));
       if (w.error) log(`N=${n} warm-up ${call.tool}: ${w.error.slice(0, 300)}`);
     }
+    // a tool call that asks one node: the gateway's cost of a tool call over HTTP plus the node list
+    const one = await measured(root, () => callOnce(gw, op, { tool: "claw_multi_invoke", kind: "tool", params: { command: "gpu.metrics", nodes: [nodeIds[0]] } }));
+    size.oneNodeCall = { wallMs: round(one.wallMs, 0), gatewayCpuS: round(one.cpuS, 2), ...(one.error ? { error: one.error.slice(0, 300) } : {}) };
     for (const call of CALLS) {
       const reps = [];
       for (let i = 0; i < REPS; i++) {
         await sleep(500);
         const m = await measured(root, () => callOnce(gw, op, call));
         const wrong = m.error ? [m.error.slice(0, 300)] : wrongTotals(call.tool, m.value.details, expected);
+        if (wrong.length && !m.error) wrong.push(...failures(m.value.details));
         reps.push({ ...m, wrong, contentBytes: m.value?.contentBytes ?? 0, fanout: m.value?.details?.fanout ?? m.value?.details?.status?.fanout ?? null });
       }
       const raw = [];
@@ -231,6 +289,7 @@ async function runSize(n, port, sequences, allow) {
           gatewayCpuS: round(med(raw, "cpuS"), 2),
           gatewayRssMb: round(Math.max(...raw.map((x) => x.rssMb)), 0),
           failedInvokes: Math.max(...raw.map((x) => x.value?.failed ?? 0)),
+          retries: Math.max(...raw.map((x) => x.value?.retries ?? 0)),
           ...(raw.some((x) => x.value?.errors?.length) ? { errors: [...new Set(raw.flatMap((x) => x.value?.errors ?? []))].slice(0, 3) } : {}),
         },
         reps: REPS,
@@ -242,6 +301,9 @@ async function runSize(n, port, sequences, allow) {
       log(`N=${n} ${call.tool}: ${rec.wallMs} ms (${rec.correct ? "right" : `WRONG: ${wrong[0]}`}), gateway ${rec.gatewayCpuPct}% CPU, ${rec.gatewayRssMb} MB; without the plugin ${rec.withoutPlugin.wallMs} ms, ${rec.withoutPlugin.gatewayCpuPct}%${rec.withoutPlugin.failedInvokes ? `, ${rec.withoutPlugin.failedInvokes} invokes failed` : ""}`);
     }
     op.close();
+    const all = gatewayRefusals(gw);
+    const before = size.refusalsWhileConnecting;
+    if (all && before) size.refusalsWhileMeasuring = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v - before[k]]));
   } catch (e) {
     size.error = (e instanceof Error ? e.message : String(e)).slice(0, 1000);
     log(`N=${n}: ${size.error.split("\n")[0]}`);
@@ -259,7 +321,7 @@ h.checkPrerequisites();
 h.buildSim();
 const sequences = await warmSequences();
 const allow = await pluginAllowlist();
-log(`sizes ${SIZES.join(", ")}, ${REPS} repetition(s); warm invokes per node: ${CALLS.map((c) => `${c.tool} ${sequences[c.tool].map((s) => s.command).join("+")}`).join(", ")}`);
+log(`sizes ${SIZES.join(", ")}, ${SIZES.map(repsFor).join("/")} repetition(s); warm invokes per node: ${CALLS.map((c) => `${c.tool} ${sequences[c.tool].map((s) => s.command).join("+")}`).join(", ")}`);
 const started = new Date().toISOString();
 const loadAtStart = load();
 const sizes = [];
@@ -277,6 +339,7 @@ const out = {
   nodeCommandsAllow: allow,
   wire: "current (clawsim default)",
   withoutPlugin: `operator WebSocket node.invoke, at most ${DEFAULT_MAX_CONCURRENCY} nodes at once, each node's warm invokes one after another`,
+  reps: Object.fromEntries(SIZES.map((n) => [n, repsFor(n)])),
   sequences: Object.fromEntries(Object.entries(sequences).map(([k, v]) => [k, v.map((s) => s.command)])),
   sizes,
   records,

@@ -70,6 +70,8 @@ async function latencyPhase() {
         ratio: st.idealMs > 0 ? wallMs / st.idealMs : NaN, ratioAtBound: atBound > 0 ? wallMs / atBound : NaN,
         timeouts: st.timeoutSummary.total, failedNodes: failedCount(r), contentBytes: r.contentBytes,
         overloaded: st.overloaded, peakPending: st.peakPending,
+        // before the first invoke (listing the fleet) and after the last answer (aggregating, writing the result)
+        headMs: st.firstAdmittedMs ?? NaN, tailMs: st.lastSettledMs === undefined ? NaN : wallMs - st.lastSettledMs,
       });
       rec.fanout = fanoutOf(r.details);
       rec.warmProfile = invokeProfile(st, fleet);
@@ -92,6 +94,8 @@ async function latencyPhase() {
       ratio: round(med("ratio"), 3),
       ratioMax: round(Math.max(...rec.reps.map((x) => x.ratio)), 3),
       ratioAtBound: round(med("ratioAtBound"), 3),
+      headMs: round(med("headMs"), 1),
+      tailMs: round(med("tailMs"), 1),
       timedOut: rec.reps.reduce((a, x) => a + x.timeouts, 0),
       failedNodes: Math.max(0, ...rec.reps.map((x) => x.failedNodes)),
       contentBytes: Math.max(0, ...rec.reps.map((x) => x.contentBytes)),

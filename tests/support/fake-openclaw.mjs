@@ -535,6 +535,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       maxQueueDepth: 0,
       overloaded: 0,
       peakPending: 0,
+      firstAdmittedAt: undefined,
+      lastSettledAt: undefined,
     };
   };
   resetStats();
@@ -609,6 +611,7 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
     }
     pending++;
     if (pending > stats.peakPending) stats.peakPending = pending;
+    stats.firstAdmittedAt ??= now();
     return true;
   }
 
@@ -643,6 +646,7 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
   function settle(job, res) {
     if (job.settled) return;
     job.settled = true;
+    stats.lastSettledAt = now();
     if (job.timer) clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener("abort", job.onAbort);
     job.resolve(res);
@@ -764,7 +768,9 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
      * capacity): no call over these invokes can finish sooner, since a node serves one invoke at
      * a time and the gateway holds at most `capacity` pending, totals by command,
      * `timeouts` with each one's own latency and time queued, `aborted`, `lists`, `overloaded`
-     * (invokes refused at admission), `peakPending` (most invokes admitted at once).
+     * (invokes refused at admission), `peakPending` (most invokes admitted at once),
+     * `firstAdmittedMs` / `lastSettledMs` (when the first invoke was admitted and the last one
+     * answered, ms after resetStats(); undefined before any).
      */
     stats() {
       const perNode = {};
@@ -797,6 +803,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
         maxQueueDepth: stats.maxQueueDepth,
         overloaded: stats.overloaded,
         peakPending: stats.peakPending,
+        firstAdmittedMs: stats.firstAdmittedAt === undefined ? undefined : stats.firstAdmittedAt - stats.startedAt,
+        lastSettledMs: stats.lastSettledAt === undefined ? undefined : stats.lastSettledAt - stats.startedAt,
       };
     },
   };

@@ -477,6 +477,9 @@ test("replay keeps at most `capacity` nodes in flight, so the gateway admits eve
   assert.deepEqual([st.overloaded, st.peakPending, st.totalInvokes], [0, 3, 20]);
   // 20 invokes of 10 ms, 3 at a time: 200 / 3 ms; the slowest node alone needs 20 ms
   assert.deepEqual([st.slowestNodeMs, st.busyMsTotal, st.idealMs], [20, 200, 200 / 3]);
+  // the first invoke was admitted at once; the last answer came after at least 7 rounds of 10 ms
+  assert.ok(st.firstAdmittedMs >= 0 && st.firstAdmittedMs < 5, `first admitted at ${st.firstAdmittedMs} ms`);
+  assert.ok(st.lastSettledMs >= 66, `last settled at ${st.lastSettledMs} ms`);
   fleet.resetStats();
   const unbounded = await replay(fleet, log, { concurrency: Infinity });
   // all 10 nodes at once: 3 admitted, the other 7 refused twice (their second invoke follows at once)
