@@ -88,8 +88,19 @@ export function hostAdapters(api) {
     nodes: runtime
       ? {
           list: () => nodes.list({}),
-          invoke: (nodeId, command, paramsJson, timeoutMs, signal) =>
-            nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }).then(payloadText),
+          // answers through the core's one `done` callback: the core makes no closure per invoke
+          invoke(nodeId, command, paramsJson, timeoutMs, signal, id, done) {
+            let sent;
+            try {
+              sent = Promise.resolve(nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }));
+            } catch (err) {
+              sent = Promise.reject(err);
+            }
+            sent.then(payloadText).then(
+              (text) => done(id, text, null),
+              (err) => done(id, undefined, err),
+            );
+          },
         }
       : undefined,
     async post(url, headersJson, body, timeoutMs, signal) {
