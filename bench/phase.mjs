@@ -53,9 +53,9 @@ async function latencyPhase() {
   for (let rep = 0; rep < R; rep++) {
     for (const call of CALLS) {
       await fleet.idle();
-      fleet.resetStats();
       fleet.takeLog();
       gc();
+      fleet.resetStats(); // after gc(): head and tail are measured from the fleet's clock
       const t0 = performance.now();
       const r = await runCall(host, call);
       const wallMs = performance.now() - t0;
