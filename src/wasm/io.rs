@@ -115,7 +115,12 @@ enum Route {
     /// The shim's adapter over `api.runtime.nodes`: `list()` → the gateway's list, `invoke(…)`
     /// (see [`Nodes::send`]); `done` files each answer in `answers`. Resolved once, not looked up
     /// on every invoke.
-    Runtime { list: Function, nodes: Nodes, answers: Rc<Answers>, done: Closure<dyn FnMut(u32, Option<String>, JsValue)> },
+    Runtime {
+        list: Function,
+        nodes: Nodes,
+        answers: Rc<Answers>,
+        done: Closure<dyn FnMut(u32, Option<String>, JsValue)>,
+    },
     /// `post(url, headersJson, body, timeoutMs, signal)` → `{status, text}`.
     Http { post: Function, url: String, auth: Option<String>, gateway: String },
 }
