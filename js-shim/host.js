@@ -90,16 +90,21 @@ export function hostAdapters(api) {
           list: () => nodes.list({}),
           // answers through the core's one `done` callback: the core makes no closure per invoke
           invoke(nodeId, command, paramsJson, timeoutMs, signal, id, done) {
-            let sent;
+            const answer = (result) => {
+              let text;
+              try {
+                text = payloadText(result);
+              } catch (err) {
+                return done(id, undefined, err);
+              }
+              done(id, text, null);
+            };
+            const fail = (err) => done(id, undefined, err);
             try {
-              sent = Promise.resolve(nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }));
+              nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }).then(answer, fail);
             } catch (err) {
-              sent = Promise.reject(err);
+              queueMicrotask(() => fail(err));
             }
-            sent.then(payloadText).then(
-              (text) => done(id, text, null),
-              (err) => done(id, undefined, err),
-            );
           },
         }
       : undefined,
