@@ -134,7 +134,7 @@ function inProcess() {
       const zero = phase("zero", [...base, "--reps", String(reps(ZERO_REPS, n))]);
       log(`${shape} N=${n} CPU µs/node (plugin/host): ${CALLS.map((c) => `${c.tool} ${zero.calls[c.tool].cpuUsPerNode}/${zero.calls[c.tool].hostCpuUsPerNode}`).join(", ")}`);
       const hostOnly = withRss ? phase("host", [...base, "--logs", logsFile]) : null;
-      const cold = n <= 5000 ? phase("cold", base) : null;
+      const cold = n <= 1000 ? phase("cold", base) : null; // cold invokes per node do not depend on N
       if (cold) log(`${shape} N=${n} cold max invokes/node: ${CALLS.map((c) => `${c.tool} ${cold.calls[c.tool].cold.max}`).join(", ")}${hostOnly ? `; host-only peak RSS ${hostOnly.peakRssMb} MB` : ""}`);
       rmSync(logsFile, { force: true });
       perN[n] = { lat, zero, hostOnly, cold, load: { before: loadBefore, after: load() } };
@@ -154,6 +154,8 @@ function inProcess() {
           ratio: L.ratio,
           ratioMax: L.ratioMax,
           ratioAtBound: L.ratioAtBound,
+          scheduleMs: L.scheduleMs,
+          ratioToSchedule: L.ratioToSchedule,
           headMs: L.headMs,
           tailMs: L.tailMs,
           correct: L.correct,

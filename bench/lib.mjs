@@ -167,6 +167,24 @@ export function fanoutOf(details) {
   return f && typeof f === "object" ? { ...f } : null;
 }
 
+/**
+ * The wall time of a fan-out that does everything right but cannot see the future: each node's
+ * invokes back to back, the nodes taken in the order they were served (`perNode`'s order), each
+ * as soon as one of `slots` is free, no CPU time at all. Above `idealMs` when the slowest nodes
+ * come late: a lower bound no fan-out that does not know the latencies in advance can beat.
+ */
+export function scheduleMs(perNode, slots) {
+  const free = new Array(Math.max(1, slots)).fill(0);
+  let end = 0;
+  for (const s of Object.values(perNode)) {
+    let k = 0;
+    for (let i = 1; i < free.length; i++) if (free[i] < free[k]) k = i;
+    free[k] += s.busyMs;
+    if (free[k] > end) end = free[k];
+  }
+  return end;
+}
+
 /** Invokes per node split by command: mean per node for each command, and the per-node maximum. */
 export function invokeProfile(stats, fleet) {
   const n = fleet.nodes.size;

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { replay, createFleet, createApi, makeNodes } from "../tests/support/fake-openclaw.mjs";
 import {
-  CALLS, DEFAULT_MAX_CONCURRENCY, benchFleet, registeredHost, runCall, invokeProfile, pluginConfigFromEnv, expectedTotals, wrongTotals,
+  CALLS, DEFAULT_MAX_CONCURRENCY, GATEWAY_CAPACITY, scheduleMs, benchFleet, registeredHost, runCall, invokeProfile, pluginConfigFromEnv, expectedTotals, wrongTotals,
   fanoutOf, median, round, cpuUs, peakRssMb, gc, PLUGIN_ENTRY,
 } from "./lib.mjs";
 
@@ -65,9 +65,11 @@ async function latencyPhase() {
       if (r.error) rec.errors.push(r.error);
       else rec.wrong.push(...wrongTotals(call.tool, r.details, expected));
       const atBound = Math.max(st.slowestNodeMs, st.busyMsTotal / BOUND);
+      const schedule = scheduleMs(st.perNode, GATEWAY_CAPACITY);
       rec.reps.push({
         wallMs, idealMs: st.idealMs, slowestNodeMs: st.slowestNodeMs, busyMsTotal: st.busyMsTotal,
         ratio: st.idealMs > 0 ? wallMs / st.idealMs : NaN, ratioAtBound: atBound > 0 ? wallMs / atBound : NaN,
+        scheduleMs: schedule, ratioToSchedule: schedule > 0 ? wallMs / schedule : NaN,
         timeouts: st.timeoutSummary.total, failedNodes: failedCount(r), contentBytes: r.contentBytes,
         overloaded: st.overloaded, peakPending: st.peakPending,
         // before the first invoke (listing the fleet) and after the last answer (aggregating, writing the result)
@@ -94,6 +96,8 @@ async function latencyPhase() {
       ratio: round(med("ratio"), 3),
       ratioMax: round(Math.max(...rec.reps.map((x) => x.ratio)), 3),
       ratioAtBound: round(med("ratioAtBound"), 3),
+      scheduleMs: round(med("scheduleMs"), 1),
+      ratioToSchedule: round(med("ratioToSchedule"), 3),
       headMs: round(med("headMs"), 1),
       tailMs: round(med("tailMs"), 1),
       timedOut: rec.reps.reduce((a, x) => a + x.timeouts, 0),

@@ -1,39 +1,47 @@
 // Where a call's CPU goes: runs one call repeatedly on the zero-latency fleet under the V8
 // sampling profiler and prints self time per phase of the plugin's work and the top functions.
 //   node bench/profile.mjs [tool] [nodes] [reps] [shape]     e.g. node bench/profile.mjs claw_workloads 1000 20 realistic
+//   node bench/profile.mjs --analyze FILE.cpuprofile tool nodes reps     (a profile written earlier)
 // For wasm function names, point BENCH_PLUGIN at a build that keeps its name section
 // (bench/profile.sh does both). Writes the raw profile to $BENCH_PROFILE_DIR [the temp dir]/
 // <tool>-<shape>-<nodes>.cpuprofile (open it in Chrome DevTools, or speedscope).
 import { Session } from "node:inspector/promises";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { CALLS, benchFleet, registeredHost, runCall, pluginConfigFromEnv } from "./lib.mjs";
 
-const tool = process.argv[2] ?? "claw_workloads";
-const N = Number(process.argv[3] ?? 1000);
-const reps = Number(process.argv[4] ?? 20);
-const shape = process.argv[5] ?? "realistic";
+// `--analyze FILE.cpuprofile tool nodes reps`: the same report for a profile written earlier.
+const analyze = process.argv[2] === "--analyze" ? process.argv[3] : null;
+const argv = analyze ? process.argv.slice(4) : process.argv.slice(2);
+const tool = argv[0] ?? "claw_workloads";
+const N = Number(argv[1] ?? 1000);
+const reps = Number(argv[2] ?? 20);
+const shape = argv[3] ?? "realistic";
 const call = CALLS.find((c) => c.tool === tool);
 if (!call) throw new Error(`unknown call ${tool}`);
 
-const fleet = benchFleet(N, shape, { zeroLatency: true });
-const host = await registeredHost(fleet, pluginConfigFromEnv());
-fleet.setRecording(false);
-for (let i = 0; i < 2; i++) { await runCall(host, call); await fleet.idle(); }
-
-const session = new Session();
-session.connect();
-await session.post("Profiler.enable");
-await session.post("Profiler.setSamplingInterval", { interval: 100 });
-await session.post("Profiler.start");
-for (let i = 0; i < reps; i++) { await runCall(host, call); await fleet.idle(); }
-const { profile } = await session.post("Profiler.stop");
-session.disconnect();
-
-mkdirSync(process.env.BENCH_PROFILE_DIR ?? tmpdir(), { recursive: true });
-const file = join(process.env.BENCH_PROFILE_DIR ?? tmpdir(), `${tool}-${shape}-${N}.cpuprofile`);
-writeFileSync(file, JSON.stringify(profile));
+let profile;
+let file = analyze;
+if (analyze) {
+  profile = JSON.parse(readFileSync(analyze, "utf8"));
+} else {
+  const fleet = benchFleet(N, shape, { zeroLatency: true });
+  const host = await registeredHost(fleet, pluginConfigFromEnv());
+  fleet.setRecording(false);
+  for (let i = 0; i < 2; i++) { await runCall(host, call); await fleet.idle(); }
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+  for (let i = 0; i < reps; i++) { await runCall(host, call); await fleet.idle(); }
+  ({ profile } = await session.post("Profiler.stop"));
+  session.disconnect();
+  mkdirSync(process.env.BENCH_PROFILE_DIR ?? tmpdir(), { recursive: true });
+  file = join(process.env.BENCH_PROFILE_DIR ?? tmpdir(), `${tool}-${shape}-${N}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+}
 
 // The phase of a sample: the nearest frame on its stack (itself first) that names one. wasm
 // frames by function name (the build keeps its name section); JS frames by file; builtins

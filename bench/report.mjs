@@ -99,7 +99,7 @@ L.push("");
 if (gw) {
   L.push(`## One real gateway`);
   L.push("");
-  L.push(`A real OpenClaw 2026.9.6 gateway on loopback (\`tests/e2e/harness.mjs\`) with the plugin, plugin config \`${JSON.stringify(gw.pluginConfig)}\` (the default, with the monitor's own timer pushed out so it does not overlap the measured calls; the tick is measured through \`clawbernetes.health-check\`), \`gateway.nodes.commands.allow\` as the README asks. \`clawsim run --nodes N --shape ${gw.shape}\` (wire ${gw.wire}) connected and approved; each tool over \`POST /tools/invoke\` after one warm-up call, repeated ${Object.entries(gw.reps ?? {}).map(([n, r]) => `${r}× at N=${n}`).join(", ")} (median wall, and the slowest). **right**: the totals equal \`clawsim fleet --summary\` (nodes, healthy, GPUs total/busy/free, containers total/running/exited, one answer per node). Gateway CPU is its whole process tree's CPU time over the call, in % of one core; RSS its peak during the call. **Without the plugin**: ${gw.withoutPlugin}.`);
+  L.push(`A real OpenClaw 2026.9.6 gateway on loopback (\`tests/e2e/harness.mjs\`) with the plugin, plugin config \`${JSON.stringify(gw.pluginConfig)}\` (the default, with the monitor's own timer pushed out so it does not overlap the measured calls; the tick is measured through \`clawbernetes.health-check\`), \`gateway.nodes.commands.allow\` as the README asks. \`clawsim run --nodes N --shape ${gw.shape}\` (wire ${gw.wire}) connected and approved; each tool over \`POST /tools/invoke\` after one warm-up \`claw_fleet_status\` (it fills the cache of every node's static facts), repeated ${Object.entries(gw.reps ?? {}).map(([n, r]) => `${r}× at N=${n}`).join(", ")} (median wall, and the slowest). **right**: the totals equal \`clawsim fleet --summary\` (nodes, healthy, GPUs total/busy/free, containers total/running/exited, one answer per node). Gateway CPU is its whole process tree's CPU time over the call, in % of one core; RSS its peak during the call. **Without the plugin**: ${gw.withoutPlugin}.`);
   L.push("");
   const refusals = (r) => (r ? `${r.resultsRefused} / ${r.eventsRefused} / ${r.invokesOverloaded}` : "–");
   L.push(`| N | connected and approved | gateway CPU to connect | gateway RSS idle → connected | a tool call asking one node: wall, gateway CPU | gateway log while connecting / measuring: node results refused / node events refused / invokes overloaded | load before / after |`);
@@ -130,22 +130,23 @@ if (ip) {
   for (const [name, s] of Object.entries(ip.shapes ?? {})) L.push(`- shape **${name}**: ${s.describe}; N = ${s.sizes.join(", ")}.`);
   L.push("");
   L.push(`- **ideal** = ${ip.hostModel.ideal}: no call can finish sooner. **ratio** = wall / ideal (median over repetitions, warm cache); **at bound**: the same with the plugin's own ceiling (maxConcurrency 120) in place of the host's 128 — a plugin that keeps 120 in flight can at best reach 128/120 = 1.067 when the fleet is large enough to be throughput-bound.`);
+  L.push(`- **schedule**: the wall time of a fan-out with no CPU cost that takes the nodes in the order they were served, each as soon as one of the host's ${ip.hostModel.capacity} slots is free, its invokes back to back (\`bench/lib.mjs\` \`scheduleMs\`). It is what the ideal would be without knowing in advance which nodes are slow: where the slowest node's own time and all invokes' time / ${ip.hostModel.capacity} are close (N ≈ 1000 here), a node drawn slow that starts late ends late, and no fan-out that cannot see latencies in advance avoids it. **wall / schedule** is the plugin's own overhead.`);
   L.push(`- **head / tail**: from the call to its first invoke (listing the fleet), and from the last answer to the result (aggregation, serialisation, the shim's JSON.parse): work no invoke overlaps.`);
   L.push(`- **plugin CPU**: process CPU time of a call on a zero-latency fleet minus the CPU of the same invokes (and node lists) replayed straight into the fake host with no plugin (120 nodes at a time), per node; **host CPU** is the replay's share.`);
-  L.push(`- **invokes/node**: per-node maximum, and the mean per node by command; *cold* is the first call on a freshly registered plugin (N ≤ 5000), *warm* a later one.`);
+  L.push(`- **invokes/node**: per-node maximum, and the mean per node by command; *cold* is the first call on a freshly registered plugin (N ≤ 1000), *warm* a later one.`);
   L.push(`- **peak RSS**: of the process running the latency measurements (fake host included); in brackets the fake host alone replaying the same invokes (N ≤ 5000).`);
   L.push(`- **right**: the call's totals equal those computed from the fleet's specs (\`bench/lib.mjs\` \`wrongTotals\`).`);
   L.push("");
   for (const shape of Object.keys(ip.shapes ?? {})) {
     L.push(`### Shape ${shape}`);
     L.push("");
-    L.push(`| tool | N | wall ms | ideal ms | ratio (max) | at bound | head / tail ms | right | warm invokes/node (max; mean by command) | cold (max) | plugin CPU µs/node | host CPU µs/node | content | fan-out limit / peak | peak RSS MB (host only) | load before |`);
-    L.push(`|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---|---:|---|`);
+    L.push(`| tool | N | wall ms | ideal ms | ratio (max) | at bound | schedule ms (wall / schedule) | head / tail ms | right | warm invokes/node (max; mean by command) | cold (max) | plugin CPU µs/node | host CPU µs/node | content | fan-out limit / peak | peak RSS MB (host only) | load before |`);
+    L.push(`|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|---:|---:|---|---:|---|`);
     for (const tool of TOOLS) {
       for (const r of inProc.filter((x) => x.tool === tool && x.shape === shape).sort((a, b) => a.nodes - b.nodes)) {
         const w = r.invokesPerNode.warm;
         const c = r.invokesPerNode.cold;
-        L.push(`| ${tool} | ${r.nodes} | ${fmt(r.wallMs, 1)} | ${fmt(r.idealMs, 1)} | ${fmt(r.ratio, 3)} (${fmt(r.ratioMax, 3)}) | ${fmt(r.ratioAtBound, 3)} | ${fmt(r.headMs, 0)} / ${fmt(r.tailMs, 0)} | ${r.correct ? "yes" : `**no**: ${(r.wrong ?? r.errors ?? []).join("; ").slice(0, 160)}`} | ${w ? `${w.max}; ${byCmd(w)}` : "–"} | ${c ? c.max : "–"} | ${fmt(r.cpuUsPerNode, 1)} | ${fmt(r.hostCpuUsPerNode, 1)} | ${tool === "monitor_tick" ? "–" : kb(r.contentBytes)} | ${r.fanout ? `${r.fanout.limit} / ${r.fanout.peakInFlight}` : "–"} | ${fmt(r.peakRssMb, 1)} (${fmt(r.hostPeakRssMb, 1)}) | ${r.loadAverage?.before?.[0] ?? "–"} |`);
+        L.push(`| ${tool} | ${r.nodes} | ${fmt(r.wallMs, 1)} | ${fmt(r.idealMs, 1)} | ${fmt(r.ratio, 3)} (${fmt(r.ratioMax, 3)}) | ${fmt(r.ratioAtBound, 3)} | ${fmt(r.scheduleMs, 0)} (${fmt(r.ratioToSchedule, 3)}) | ${fmt(r.headMs, 0)} / ${fmt(r.tailMs, 0)} | ${r.correct ? "yes" : `**no**: ${(r.wrong ?? r.errors ?? []).join("; ").slice(0, 160)}`} | ${w ? `${w.max}; ${byCmd(w)}` : "–"} | ${c ? c.max : "–"} | ${fmt(r.cpuUsPerNode, 1)} | ${fmt(r.hostCpuUsPerNode, 1)} | ${tool === "monitor_tick" ? "–" : kb(r.contentBytes)} | ${r.fanout ? `${r.fanout.limit} / ${r.fanout.peakInFlight}` : "–"} | ${fmt(r.peakRssMb, 1)} (${fmt(r.hostPeakRssMb, 1)}) | ${r.loadAverage?.before?.[0] ?? "–"} |`);
       }
     }
     L.push("");
