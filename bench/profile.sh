@@ -5,7 +5,7 @@
 #     (boundary: wasm-bindgen glue and the shim's adapters; wasm parsing, aggregation,
 #     serialisation; the shim's JSON.parse of the result) and the top functions, per call.
 #  2. callgrind on examples/fleet_profile (the core natively, answers ready-made): instructions
-#     per node per call, inclusive, for the functions of each phase.
+#     per node per call by phase (bench/callgrind.mjs).
 #   bench/profile.sh [N=1000] [calls…]     e.g. bench/profile.sh 1000 claw_fleet_status tick
 # Needs `make build` first (it reuses target/wasm's build). Writes raw profiles to $BENCH_PROFILE_DIR
 # [/tmp/clawbernetes-profile]: *.cpuprofile (Chrome DevTools, speedscope) and callgrind.out.*.
@@ -47,12 +47,8 @@ for c in "${calls[@]}"; do
   f="$out/callgrind.out.$which"
   valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no --toggle-collect='*measured*' \
     target/release/examples/fleet_profile "$n" "$which" >/dev/null 2>&1
-  total=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
   echo
-  echo "callgrind $which at N=$n: $((total / n)) instructions per node (inclusive, per phase):"
-  callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed 's/\[[0-9a-f]\{16\}\]//g' |
-    grep -E "Plugin::fleet::|Plugin::check::|node::health::parse|node::gpu::parse_metrics|node::workload::parse_list|redact::redacted|assess::assess |fleet::status::aggregate|fleet::inventory::|fleet::workloads::|tools::encode|tools::Output::of|summary::Text|_text|::text " |
-    grep -v "'2" | awk -v n="$n" '{gsub(",", "", $1); f=$0; sub(/^[^?]*\?\?\?:/, "", f); sub(/ \[.*/, "", f); printf "  %9d  %s\n", $1 / n, f}' | head -20
+  "$node" bench/callgrind.mjs "$n" "$f"
 done
 echo
 echo "[profile] raw profiles in $out"
