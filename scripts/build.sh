@@ -20,9 +20,10 @@ fi
 wasm=$target_dir/wasm32-unknown-unknown/release/clawbernetes.wasm
 rm -rf "$out"
 wasm-bindgen --target nodejs --out-dir "$out" "$wasm"
-# Size: -Oz with the features rustc's wasm32 target emits by default; names and debug info
-# are stripped here (not by cargo, so wasm-bindgen can still read the target features).
-"$root/.cache/binaryen/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+# Speed (-O2, as the Cargo release profile: docs/benchmarks/notes.md) with the features rustc's
+# wasm32 target emits by default; names and debug info are stripped here (not by cargo, so
+# wasm-bindgen can still read the target features).
+"$root/.cache/binaryen/node_modules/.bin/wasm-opt" -O2 --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/clawbernetes_bg.wasm" -o "$out/clawbernetes_bg.wasm"
 echo '{"type":"commonjs"}' > "$out/package.json"

@@ -274,7 +274,7 @@ impl std::fmt::Display for Why {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Why::Free => Ok(()),
-            Why::Busy { used_mb, util } => write!(f, "{used_mb:.0} MB used, {util:.0}% util"),
+            Why::Busy { used_mb, util } => write!(f, "{} MB used, {}% util", Whole(*used_mb), Whole(*util)),
             Why::Held(h) => {
                 let who = if h.name.is_empty() { h.container_id.get(..12).unwrap_or(&h.container_id) } else { &h.name };
                 write!(f, "held by {who} since the plugin started it")
@@ -282,6 +282,22 @@ impl std::fmt::Display for Why {
             Why::MetricsFailed => f.write_str("gpu.metrics failed"),
             Why::NotReported => f.write_str("not reported by gpu.metrics"),
             Why::Unreadable => f.write_str("its readings cannot be read (0 MB VRAM reported: MIG mode or [N/A])"),
+        }
+    }
+}
+
+/// A reading written as `{:.0}` writes it. nvidia-smi's MB and percent are whole numbers, and
+/// those take the integer path: exact float formatting costs more than the rest of a GPU's
+/// verdict.
+struct Whole(f64);
+
+impl std::fmt::Display for Whole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x.fract() == 0.0 && x.is_sign_positive() && x < 9.0e15 {
+            write!(f, "{}", x as u64)
+        } else {
+            write!(f, "{x:.0}")
         }
     }
 }
@@ -482,4 +498,16 @@ fn gpus(r: &Report, holds: &Holds) -> Vec<Gpu> {
             Gpu { index, state, why }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Whole;
+
+    #[test]
+    fn whole_readings_are_written_as_float_formatting_writes_them() {
+        for x in [0.0, 1.0, 74.0, 61234.0, 81559.0, 8.9e15, 74.5, 75.5, 0.4999, 99.99, -0.0, 1e300] {
+            assert_eq!(Whole(x).to_string(), format!("{x:.0}"), "{x}");
+        }
+    }
 }

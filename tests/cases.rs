@@ -53,7 +53,7 @@ fn run_case(file: &str) -> (Vec<Outcome>, FakeHost) {
             continue;
         }
         let r = host.run(tools::call(&plugin, &host, call["tool"].as_str().unwrap(), &call["args"]));
-        out.push(r.map(|o| (o.text, serde_json::from_str(&o.details_json).unwrap())));
+        out.push(r.map(|o| (o.text.clone(), serde_json::from_str(o.details_json()).unwrap())));
     }
     (out, host)
 }

@@ -414,7 +414,7 @@ fn multi_invoke_refuses_sensitive_commands_and_hides_secrets() {
     let run = |p: &Plugin, a: Value| {
         let out = h.run(multi_invoke::run(p, &h, &a)).unwrap();
         let all = format!("{}{}", out.text, serde_json::to_string(&out.details).unwrap());
-        (out.details.results[0].payload.clone().unwrap(), all)
+        (serde_json::from_str::<Value>(out.details.results[0].payload.as_ref().unwrap().get()).unwrap(), all)
     };
     let (payload, all) = run(&allowed, json!({"command": "secret.get", "params": {"name": "db-creds"}}));
     rec.check(

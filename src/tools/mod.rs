@@ -37,21 +37,37 @@ pub struct Reply<T> {
 pub struct Output {
     /// The compact summary for the agent.
     pub text: String,
-    /// The complete structured result, as JSON text (serialised once, straight from the
-    /// result types: at fleet scale this is the largest thing the core writes).
-    pub details_json: String,
+    /// The result as a tool returns it, `{content: [{type: "text", text}], details}`, as JSON
+    /// text: written once, straight from the result types (at fleet scale the details are
+    /// the largest thing the core writes, and a second copy of them would be its peak memory).
+    result: String,
+    /// Where the details start in `result` (they end before its closing brace).
+    details_at: usize,
 }
 
 impl Output {
     /// Serialises a typed reply.
     pub fn of<T: Serialize>(r: Reply<T>) -> Result<Self, Error> {
-        Ok(Self { text: r.text, details_json: encode(&r.details)? })
+        let failed = |e: serde_json::Error| Error::Internal(format!("cannot encode the result: {e}"));
+        let mut buf = Vec::with_capacity(ENCODE_START_BYTES);
+        buf.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
+        serde_json::to_writer(&mut buf, &r.text).map_err(failed)?;
+        buf.extend_from_slice(br#"}],"details":"#);
+        let details_at = buf.len();
+        serde_json::to_writer(&mut buf, &r.details).map_err(failed)?;
+        buf.push(b'}');
+        let result = String::from_utf8(buf).map_err(|e| Error::Internal(format!("cannot encode the result: {e}")))?;
+        Ok(Self { text: r.text, result, details_at })
     }
 
     /// The result as a tool returns it: `{content: [{type: "text", text}], details}`.
-    pub fn to_tool_result(&self) -> String {
-        let text = Value::String(self.text.clone());
-        format!(r#"{{"content":[{{"type":"text","text":{text}}}],"details":{}}}"#, self.details_json)
+    pub fn tool_result(&self) -> &str {
+        &self.result
+    }
+
+    /// The details alone, as JSON text.
+    pub fn details_json(&self) -> &str {
+        self.result.get(self.details_at..self.result.len().saturating_sub(1)).unwrap_or_default()
     }
 }
 

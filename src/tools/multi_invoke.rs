@@ -10,9 +10,10 @@ use crate::io::fanout::{each_node, Stats};
 use crate::io::host::Host;
 use crate::node::entry::NodeEntry;
 use crate::plugin::Plugin;
-use crate::redact::redact;
+use crate::redact::redacted;
 use crate::summary::{cut, Text};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::rc::Rc;
 
@@ -34,7 +35,7 @@ pub const DEF: Def = Def {
 };
 
 /// One node's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeResult {
     /// Node id.
@@ -43,8 +44,8 @@ pub struct NodeResult {
     pub node_name: String,
     /// Whether it answered with a payload.
     pub ok: bool,
-    /// The payload (secret values redacted unless the config reveals them).
-    pub payload: Option<Value>,
+    /// The payload as JSON (secret values redacted unless the config reveals them).
+    pub payload: Option<Box<RawValue>>,
     /// Why not.
     pub error: Option<String>,
     /// From sending to the answer, ms.
@@ -52,7 +53,7 @@ pub struct NodeResult {
 }
 
 /// The whole result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Invoked {
     /// The command.
@@ -155,8 +156,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
             let start = s.now();
             let res = if node.declares(command) {
                 s.call(command, params).await.and_then(|text| {
-                    serde_json::from_str::<Value>(&text)
-                        .map_err(|e| format!("{command}: payload is not valid JSON: {e}"))
+                    redacted(command, text, reveal).map_err(|e| format!("{command}: payload is not valid JSON: {e}"))
                 })
             } else {
                 Err(format!(
@@ -166,12 +166,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<In
             };
             let duration_ms = ((s.now() - start) * 10.0).round() / 10.0;
             let (ok, payload, error) = match res {
-                Ok(mut v) => {
-                    if !reveal {
-                        redact(command, &mut v);
-                    }
-                    (true, Some(v), None)
-                }
+                Ok(v) => (true, Some(v), None),
                 Err(e) => (false, None, Some(e)),
             };
             NodeResult { node_id: node.id.clone(), node_name: node.name.clone(), ok, payload, error, duration_ms }
@@ -201,8 +196,8 @@ fn text(r: &Invoked) -> String {
         format!("{}: {}", n.node_name, n.error.as_deref().unwrap_or("?"))
     });
     t.list("Answers (full payloads in details):", r.results.iter().filter(|n| n.ok), |n| {
-        let payload = n.payload.as_ref().map(Value::to_string).unwrap_or_default();
-        format!("{} ({:.0} ms): {}", n.node_name, n.duration_ms, cut(&payload, 160))
+        let payload = n.payload.as_ref().map_or("", |p| p.get());
+        format!("{} ({:.0} ms): {}", n.node_name, n.duration_ms, cut(payload, 160))
     });
     t.finish()
 }

@@ -7,7 +7,12 @@ use crate::io::transport;
 use crate::node::entry::NodeEntry;
 use js_sys::{Function, Promise, Reflect, JSON};
 use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -18,14 +23,106 @@ extern "C" {
     type Signal;
     #[wasm_bindgen(method, getter)]
     fn aborted(this: &Signal) -> bool;
+
+    /// The shim's adapter over `api.runtime.nodes`.
+    type Nodes;
+    /// `invoke(nodeId, command, paramsJson, timeoutMs, signal, id, done, context)` sends one
+    /// invoke, in `context` when it is a function (see [`CallHost`]'s `context`), and answers
+    /// later through `done(id, payloadText, null)` or `done(id, undefined, error)`. One
+    /// typed call: no argument array, no promise and no closures per invoke.
+    #[wasm_bindgen(method, catch, js_name = invoke)]
+    fn send(
+        this: &Nodes,
+        node_id: &str,
+        command: &str,
+        params_json: &str,
+        timeout_ms: f64,
+        signal: &JsValue,
+        id: u32,
+        done: &Function,
+        context: &JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+/// An invoke's answer: the payload text, or what the adapter rejected with.
+type Answer = Result<String, JsValue>;
+
+/// Where answers of runtime invokes wait for their invoke, by id. The shim hands every answer
+/// to one long-lived `done` closure, so an invoke costs no closure of its own (awaiting a JS
+/// promise from Rust makes two, each registered for finalisation).
+#[derive(Default)]
+struct Answers {
+    next: Cell<u32>,
+    slots: RefCell<HashMap<u32, Slot>>,
+}
+
+enum Slot {
+    Waiting(Option<Waker>),
+    Done(Answer),
+}
+
+impl Answers {
+    fn open(&self) -> u32 {
+        let id = self.next.get().wrapping_add(1);
+        self.next.set(id);
+        self.slots.borrow_mut().insert(id, Slot::Waiting(None));
+        id
+    }
+
+    /// Files the answer of `id`, unless its invoke was given up (then it is dropped).
+    fn settle(&self, id: u32, answer: Answer) {
+        let waker = match self.slots.borrow_mut().get_mut(&id) {
+            Some(slot) => match std::mem::replace(slot, Slot::Done(answer)) {
+                Slot::Waiting(w) => w,
+                Slot::Done(_) => None,
+            },
+            None => None,
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// Resolves with the answer of invoke `id`; dropping it (the deadline passed, the call was
+/// cancelled) forgets the invoke, so a late answer is dropped.
+struct Pending {
+    answers: Rc<Answers>,
+    id: u32,
+}
+
+impl Future for Pending {
+    type Output = Answer;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Answer> {
+        let mut slots = self.answers.slots.borrow_mut();
+        match slots.remove(&self.id) {
+            Some(Slot::Done(answer)) => Poll::Ready(answer),
+            Some(Slot::Waiting(_)) | None => {
+                slots.insert(self.id, Slot::Waiting(Some(cx.waker().clone())));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.answers.slots.borrow_mut().remove(&self.id);
+    }
 }
 
 /// How nodes are reached, resolved from config and what the host offers.
 enum Route {
-    /// The shim's adapter over `api.runtime.nodes`: `list()` → the gateway's list,
-    /// `invoke(nodeId, command, paramsJson, timeoutMs, signal)` → the payload as JSON text.
-    /// Both functions are resolved once, not looked up on every invoke.
-    Runtime { list: Function, invoke: Function },
+    /// The shim's adapter over `api.runtime.nodes`: `list()` → the gateway's list, `invoke(…)`
+    /// (see [`Nodes::send`]); `done` files each answer in `answers`. Resolved once, not looked up
+    /// on every invoke.
+    Runtime {
+        list: Function,
+        nodes: Nodes,
+        answers: Rc<Answers>,
+        done: Closure<dyn FnMut(u32, Option<String>, JsValue)>,
+    },
     /// `post(url, headersJson, body, timeoutMs, signal)` → `{status, text}`.
     Http { post: Function, url: String, auth: Option<String>, gateway: String },
 }
@@ -97,7 +194,14 @@ impl Io {
                         .into(),
                 )
             }
-            (Transport::Auto | Transport::Runtime, Some((list, invoke))) => Route::Runtime { list, invoke },
+            (Transport::Auto | Transport::Runtime, Some((list, _))) => {
+                let answers = Rc::new(Answers::default());
+                let filed = Rc::clone(&answers);
+                let done = Closure::new(move |id: u32, text: Option<String>, error: JsValue| {
+                    filed.settle(id, text.ok_or(error));
+                });
+                Route::Runtime { list, nodes: nodes.unchecked_into::<Nodes>(), answers, done }
+            }
             (Transport::Http, _) | (Transport::Auto, None) => {
                 let post = get(&io, "post")
                     .dyn_into::<Function>()
@@ -222,16 +326,17 @@ impl Host for CallHost {
                 // A payload that cannot be read came from the node: it answered.
                 transport::http_invoke_payload(&details).map_err(Failure::node)
             }
-            Route::Runtime { invoke, .. } => {
-                let args = [
-                    node_id.into(),
-                    command.into(),
-                    params.to_string().into(),
-                    (timeout_ms as f64).into(),
-                    self.signal.clone(),
-                ];
-                let text = self.call(invoke, &args).await.map_err(|e| runtime_failure(&e))?;
-                let text = text.as_string().unwrap_or_else(|| "null".into());
+            Route::Runtime { nodes, answers, done, .. } => {
+                let id = answers.open();
+                let pending = Pending { answers: Rc::clone(answers), id };
+                let params = params.to_string();
+                let done: &Function = done.as_ref().unchecked_ref();
+                let undefined = JsValue::UNDEFINED;
+                let context = self.context.as_ref().map_or(&undefined, |f| f.as_ref());
+                nodes
+                    .send(node_id, command, &params, timeout_ms as f64, &self.signal, id, done, context)
+                    .map_err(|e| runtime_failure(&e))?;
+                let text = pending.await.map_err(|e| runtime_failure(&e))?;
                 transport::check_payload(text).map_err(Failure::node)
             }
         }

@@ -82,7 +82,7 @@ impl Core {
         future_to_promise(async move {
             let args = parse_json(&format!("{name}: arguments"), &args_json)?;
             let out = tools::call(&plugin, &host, &name, &args).await.map_err(into_js)?;
-            Ok(JsValue::from_str(&out.to_tool_result()))
+            Ok(JsValue::from_str(out.tool_result()))
         })
     }
 

@@ -535,6 +535,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       maxQueueDepth: 0,
       overloaded: 0,
       peakPending: 0,
+      firstAdmittedAt: undefined,
+      lastSettledAt: undefined,
     };
   };
   resetStats();
@@ -609,6 +611,7 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
     }
     pending++;
     if (pending > stats.peakPending) stats.peakPending = pending;
+    stats.firstAdmittedAt ??= now();
     return true;
   }
 
@@ -631,7 +634,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       v = node.spec && SPEC_ANSWERS[command] ? SPEC_ANSWERS[command](params ?? {}, node, ctx) : fixtureAnswer(command, params);
     }
     if (isErrorAnswer(v)) return { ok: false, error: { code: v.error.code ?? "COMMAND_ERROR", message: v.error.message ?? "" } };
-    const payload = clone(v);
+    // the node's own answers are built fresh on every invoke; given ones are copied
+    const payload = command in node.answers ? clone(v) : v;
     if (command === "workload.list" && typeof given !== "function" && node.started.length && Array.isArray(payload?.workloads)) {
       payload.workloads.push(...node.started.map((c) => ({ ...c })));
       payload.count = payload.workloads.length;
@@ -642,6 +646,7 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
   function settle(job, res) {
     if (job.settled) return;
     job.settled = true;
+    stats.lastSettledAt = now();
     if (job.timer) clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener("abort", job.onAbort);
     job.resolve(res);
@@ -758,19 +763,25 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
     resetStats,
     /**
      * Accounting since the last resetStats(): per node `{invokes: {command: n}, busyMs}` (busyMs:
-     * the sum of the latencies the node spent serving, queue time excluded), `idealMs` (the
-     * largest busyMs: no call over these invokes can finish sooner), totals by command,
+     * the sum of the latencies the node spent serving, queue time excluded), `slowestNodeMs` (the
+     * largest busyMs), `busyMsTotal` (their sum), `idealMs` = max(slowestNodeMs, busyMsTotal /
+     * capacity): no call over these invokes can finish sooner, since a node serves one invoke at
+     * a time and the gateway holds at most `capacity` pending, totals by command,
      * `timeouts` with each one's own latency and time queued, `aborted`, `lists`, `overloaded`
-     * (invokes refused at admission), `peakPending` (most invokes admitted at once).
+     * (invokes refused at admission), `peakPending` (most invokes admitted at once),
+     * `firstAdmittedMs` / `lastSettledMs` (when the first invoke was admitted and the last one
+     * answered, ms after resetStats(); undefined before any).
      */
     stats() {
       const perNode = {};
-      let idealMs = 0;
+      let slowestNodeMs = 0;
+      let busyMsTotal = 0;
       let totalInvokes = 0;
       const byCommand = {};
       for (const [id, s] of stats.perNode) {
         perNode[id] = { invokes: { ...s.invokes }, busyMs: s.busyMs };
-        if (s.busyMs > idealMs) idealMs = s.busyMs;
+        if (s.busyMs > slowestNodeMs) slowestNodeMs = s.busyMs;
+        busyMsTotal += s.busyMs;
         for (const [c, k] of Object.entries(s.invokes)) {
           byCommand[c] = (byCommand[c] ?? 0) + k;
           totalInvokes += k;
@@ -780,7 +791,9 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
       const slowNode = timeouts.filter((t) => t.latencyMs !== undefined && t.latencyMs >= t.timeoutMs).length;
       return {
         perNode,
-        idealMs,
+        idealMs: Math.max(slowestNodeMs, busyMsTotal / fleet.capacity),
+        slowestNodeMs,
+        busyMsTotal,
         totalInvokes,
         byCommand,
         timeouts,
@@ -790,6 +803,8 @@ export function createFleet({ nodes = [], latency, seed = 1, capacity = GATEWAY_
         maxQueueDepth: stats.maxQueueDepth,
         overloaded: stats.overloaded,
         peakPending: stats.peakPending,
+        firstAdmittedMs: stats.firstAdmittedAt === undefined ? undefined : stats.firstAdmittedAt - stats.startedAt,
+        lastSettledMs: stats.lastSettledAt === undefined ? undefined : stats.lastSettledAt - stats.startedAt,
       };
     },
   };
@@ -854,25 +869,42 @@ function createSurface({ policies = [], pluginIds = [], allowlist = "declared", 
   // filterLegacyNodeProtocolFeatures: what a protocol-3 node loses once any plugin registered a policy.
   const legacyWithheld = () => new Set(policies.flatMap((p) => p.commands ?? []).filter((c) => !BUILT_IN_COMMANDS.has(c)));
 
+  // Per node, what follows from its surface alone (computed again once any input changes, so
+  // flipping approvalState or replacing commands between calls is seen): every invoke asks.
+  const memo = new WeakMap();
+  function memoized(node, name, compute) {
+    const key = [node.commands, node.approvalState, node.protocol, node.platform, node.deviceFamily, node.clientId, policies.length];
+    let m = memo.get(node);
+    if (!m || m.key.some((k, i) => k !== key[i])) memo.set(node, (m = { key, values: {} }));
+    if (!(name in m.values)) m.values[name] = compute();
+    return m.values[name];
+  }
+
   function platformOf(node) {
-    const m = connectMetadata(node);
-    return normalizePlatformId(m.platform, m.deviceFamily);
+    return memoized(node, "platform", () => {
+      const m = connectMetadata(node);
+      return normalizePlatformId(m.platform, m.deviceFamily);
+    });
   }
 
   /** The node's declared commands the pairing allowlist admits (what an operator approves). */
   function approvable(node) {
-    const { pairing } = allowFor(platformOf(node));
-    const declared = allowlist === "declared";
-    return [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].filter((c) => (declared && !deny.has(c)) || pairing.has(c));
+    return memoized(node, "approvable", () => {
+      const { pairing } = allowFor(platformOf(node));
+      const declared = allowlist === "declared";
+      return [...new Set(node.commands.map((c) => c.trim()).filter(Boolean))].filter((c) => (declared && !deny.has(c)) || pairing.has(c));
+    });
   }
 
   /** The node's effective commands: approvable, minus what the legacy-protocol filter withholds. */
   function commands(node) {
-    if (node.approvalState === "pending-approval") return [];
-    const ok = approvable(node);
-    if (node.protocol >= 4 || policies.length === 0) return ok;
-    const withheld = legacyWithheld();
-    return ok.filter((c) => !withheld.has(c));
+    return memoized(node, "commands", () => {
+      if (node.approvalState === "pending-approval") return [];
+      const ok = approvable(node);
+      if (node.protocol >= 4 || policies.length === 0) return ok;
+      const withheld = legacyWithheld();
+      return ok.filter((c) => !withheld.has(c));
+    });
   }
 
   /** Why the runtime refuses `command` for `node` (isNodeCommandAllowed), or null. */
@@ -903,12 +935,12 @@ function createSurface({ policies = [], pluginIds = [], allowlist = "declared", 
   /** The node's list entry as node.list projects it for this caller. */
   function entry(node) {
     const pendingApproval = node.approvalState === "pending-approval";
-    const cmds = commands(node).sort();
+    const cmds = [...commands(node)].sort();
     const { platform, deviceFamily } = connectMetadata(node);
     const legacyCaps = node.protocol >= 4 || policies.length === 0 ? node.caps : node.caps.filter((c) => !pluginIds.includes(c));
     const pendingFields =
       seesPending && node.approvalState.startsWith("pending")
-        ? { pendingRequestId: `req-${node.nodeId.slice(0, 8)}`, pendingDeclaredCaps: [...node.caps].sort(), pendingDeclaredCommands: approvable(node).sort() }
+        ? { pendingRequestId: `req-${node.nodeId.slice(0, 8)}`, pendingDeclaredCaps: [...node.caps].sort(), pendingDeclaredCommands: [...approvable(node)].sort() }
         : {};
     const platformId = platformOf(node);
     const { runtime } = allowFor(platformId);
@@ -1444,10 +1476,11 @@ export function isBoundedJson(value) {
 
 /**
  * Send a recorded sequence (fleet.takeLog()) straight to the fleet through api.runtime.nodes, with
- * no plugin: each node's invokes one after another, nodes in parallel, the lists first. The CPU
- * this costs is the host's share of the recorded call. Resolves with `{invokes, lists, failed}`.
+ * no plugin: each node's invokes one after another, at most `concurrency` nodes at once (default
+ * the fleet's capacity, so the gateway admits every invoke), the lists first. The CPU this costs
+ * is the host's share of the recorded call. Resolves with `{invokes, lists, failed}`.
  */
-export async function replay(fleet, entries, { runtime } = {}) {
+export async function replay(fleet, entries, { runtime, concurrency = fleet.capacity } = {}) {
   const rt = runtime ?? createNodesRuntime(fleet);
   const perNode = new Map();
   let lists = 0;
@@ -1463,9 +1496,11 @@ export async function replay(fleet, entries, { runtime } = {}) {
   }
   let invokes = 0;
   let failed = 0;
-  await Promise.all(
-    [...perNode.values()].map(async (q) => {
-      for (const e of q) {
+  const queues = [...perNode.values()];
+  let next = 0;
+  const worker = async () => {
+    while (next < queues.length) {
+      for (const e of queues[next++]) {
         invokes++;
         try {
           await rt.invoke({ nodeId: e.nodeId, command: e.command, params: e.params, ...(e.timeoutMs !== undefined ? { timeoutMs: e.timeoutMs } : {}) });
@@ -1473,7 +1508,9 @@ export async function replay(fleet, entries, { runtime } = {}) {
           failed++;
         }
       }
-    }),
-  );
+    }
+  };
+  const workers = Math.max(1, Math.min(queues.length, Number.isFinite(concurrency) ? concurrency : queues.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   return { invokes, lists, failed };
 }

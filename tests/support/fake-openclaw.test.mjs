@@ -57,6 +57,7 @@ test("a node serves one invoke at a time, in FIFO order; other nodes run in para
   assert.deepEqual(st.perNode[A], { invokes: { "node.health": 1, "gpu.list": 1, "gpu.metrics": 1 }, busyMs: 120 });
   assert.deepEqual(st.perNode[B], { invokes: { "workload.list": 1 }, busyMs: 40 });
   assert.equal(st.idealMs, 120);
+  assert.deepEqual([st.slowestNodeMs, st.busyMsTotal], [120, 160]);
   assert.equal(st.totalInvokes, 4);
   assert.equal(st.maxQueueDepth, 3);
 });
@@ -461,6 +462,28 @@ test("replay sends the recorded invokes and lists straight to the fleet", async 
   const r = await replay(fleet, log);
   assert.deepEqual(r, { invokes: 4, lists: 1, failed: 0 });
   assert.equal(fleet.stats().totalInvokes, 4);
+});
+
+test("replay keeps at most `capacity` nodes in flight, so the gateway admits every invoke; the ideal counts the capacity", async () => {
+  const nodes = makeNodes(10);
+  const fleet = createFleet({ nodes, latency: 10, capacity: 3 });
+  const log = nodes.flatMap((n) => [
+    { op: "invoke", nodeId: n.nodeId, command: "node.health", params: {} },
+    { op: "invoke", nodeId: n.nodeId, command: "gpu.metrics", params: {} },
+  ]);
+  const r = await replay(fleet, log);
+  assert.deepEqual(r, { invokes: 20, lists: 0, failed: 0 });
+  const st = fleet.stats();
+  assert.deepEqual([st.overloaded, st.peakPending, st.totalInvokes], [0, 3, 20]);
+  // 20 invokes of 10 ms, 3 at a time: 200 / 3 ms; the slowest node alone needs 20 ms
+  assert.deepEqual([st.slowestNodeMs, st.busyMsTotal, st.idealMs], [20, 200, 200 / 3]);
+  // the first invoke was admitted at once; the last answer came after at least 7 rounds of 10 ms
+  assert.ok(st.firstAdmittedMs >= 0 && st.firstAdmittedMs < 5, `first admitted at ${st.firstAdmittedMs} ms`);
+  assert.ok(st.lastSettledMs >= 66, `last settled at ${st.lastSettledMs} ms`);
+  fleet.resetStats();
+  const unbounded = await replay(fleet, log, { concurrency: Infinity });
+  // all 10 nodes at once: 3 admitted, the other 7 refused twice (their second invoke follows at once)
+  assert.deepEqual([unbounded.failed, fleet.stats().overloaded], [14, 14]);
 });
 
 test("createApi: register is synchronous, later registrations are ignored, contracts.tools enforced", async () => {
