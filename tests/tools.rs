@@ -917,3 +917,46 @@ fn a_withheld_clawnode_without_a_container_runtime_is_still_listed() {
     let w = h.run(tools::workloads::run(&plugin(), &h, &json!({}))).unwrap();
     assert_eq!(w.details.failed_nodes.len(), 2);
 }
+
+// A gateway under load can drop a node's answer (it refuses the node's `node.invoke.result`
+// with "pairing changed"): the invoke then waits out its deadline though the node answered.
+
+#[test]
+fn a_read_whose_answer_was_dropped_is_asked_again_after_a_third_of_its_deadline() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("gpu-02")]);
+    let p = plugin();
+    h.run(gpu_inventory::run(&p, &h, &json!({}))).unwrap(); // facts cached: the next call sends gpu.metrics only
+    h.take_calls();
+    h.hang("id-gpu-02", "gpu.metrics", 1);
+    let t0 = h.clock.get();
+    let out = h.run(gpu_inventory::run(&p, &h, &json!({}))).unwrap().details;
+    let waited = h.clock.get() - t0;
+    assert_eq!((out.total, out.failed_nodes.len(), out.fanout.retries), (4, 0, 1));
+    assert_eq!(commands_sent(&h), ["gpu-01:gpu.metrics", "gpu-02:gpu.metrics", "gpu-02:gpu.metrics"]);
+    // a third of the default 30 s, plus the 1 s grace the core gives the host's own timeout
+    assert!((11_000.0..11_600.0).contains(&waited), "waited {waited} ms");
+}
+
+#[test]
+fn a_read_never_answered_fails_at_its_whole_deadline_after_two_asks() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01"), FakeNode::clawnode("gpu-02")]);
+    let p = plugin();
+    h.run(gpu_inventory::run(&p, &h, &json!({}))).unwrap();
+    h.take_calls();
+    h.hang("id-gpu-02", "gpu.metrics", u32::MAX);
+    let out = h.run(gpu_inventory::run(&p, &h, &json!({}))).unwrap().details;
+    let failed: Vec<(&str, &str)> = out.failed_nodes.iter().map(|f| (f.node_name.as_str(), f.error.as_str())).collect();
+    assert_eq!(failed, [("gpu-02", "gpu.metrics: no answer within 30000 ms (asked twice)")]);
+    // its GPUs are still counted, from its last known inventory, as unknown
+    assert_eq!((out.total, out.unknown, out.fanout.retries), (4, 2, 1));
+}
+
+#[test]
+fn a_command_that_changes_a_node_is_never_asked_twice() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
+    h.hang("id-gpu-01", "node.label", 1);
+    let args = json!({"command": "node.label", "params": {"key": "pool", "value": "a"}});
+    let out = h.run(multi_invoke::run(&plugin(), &h, &args)).unwrap().details;
+    assert_eq!(out.results[0].error.as_deref(), Some("node.label: no answer within 30000 ms"));
+    assert_eq!(commands_sent(&h), ["gpu-01:node.label"]);
+}

@@ -45,7 +45,8 @@ pub struct FanoutStats {
     pub limit: usize,
     /// Most invokes in flight at once.
     pub peak_in_flight: usize,
-    /// Invokes sent again after the host refused them for now.
+    /// Invokes sent again: after the host refused them for now, or a read asked once more after
+    /// a third of its deadline went unanswered (a gateway under load can drop a node's answer).
     pub retries: u64,
     /// Refusals for overload (the host's worker pool was full).
     pub overloaded: u64,

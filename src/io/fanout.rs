@@ -6,6 +6,7 @@
 //! failure, or the deadline, makes a node fail.
 
 use super::host::{Failure, FailureKind, Host};
+use crate::commands;
 use crate::node::entry::NodeEntry;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -25,6 +26,12 @@ const WATCHDOG_TICK_MS: u64 = DEADLINE_GRACE_MS / 2;
 const BACKOFF_MS: u64 = 25;
 /// Longest wait between retries.
 const BACKOFF_MAX_MS: u64 = 1000;
+/// A read (a command in [`commands::READ`], safe to send twice) whose deadline is at least this
+/// long is first given a third of it, then asked once more with the rest: a gateway under load
+/// can drop a node's answer (it refuses `node.invoke.result` with "pairing changed" when it
+/// cannot confirm the pairing in time), and the invoke would otherwise wait out the whole
+/// deadline and fail a node that answered.
+const REASK_MIN_DEADLINE_MS: u64 = 15_000;
 /// Where the bound starts before it has learnt anything (doubling from there while calls succeed).
 const START_LIMIT: f64 = 32.0;
 /// After the bound is cut, further overload answers within this window are the same event (the
@@ -226,9 +233,10 @@ impl<'h, H: Host> Session<'h, H> {
     }
 
     /// Invokes `command` and returns the payload text; the deadline starts now, when the node
-    /// is free for it, and holds across retries of the host's refusals. Errors are prefixed
-    /// with the command. Once the node failed to answer at all, later calls fail at once
-    /// instead of waiting out another deadline.
+    /// is free for it, and holds across retries of the host's refusals (and, for a read, one
+    /// more ask after a third of it went unanswered: [`REASK_MIN_DEADLINE_MS`]). Errors are
+    /// prefixed with the command. Once the node failed to answer at all, later calls fail at
+    /// once instead of waiting out another deadline.
     pub async fn call(&self, command: &str, params: &Value) -> Result<String, String> {
         if self.host.cancelled() {
             return Err(format!("{command}: cancelled"));
@@ -239,9 +247,13 @@ impl<'h, H: Host> Session<'h, H> {
         let start = self.host.now_ms();
         let end = start + self.timeout_ms as f64;
         let mut attempt = 0u32;
+        let mut asked_again = false;
+        let mut reask = self.timeout_ms >= REASK_MIN_DEADLINE_MS && commands::READ.contains(&command);
         let failure = loop {
-            let left = (end - self.host.now_ms()).max(1.0) as u64;
-            let r = self.send(command, params, left).await;
+            let sent = self.host.now_ms();
+            let left = (end - sent).max(1.0) as u64;
+            let budget = if reask { left.min(self.timeout_ms / 3) } else { left };
+            let r = self.send(command, params, budget).await;
             match r {
                 Ok(text) => {
                     self.shared.limiter.succeeded();
@@ -263,6 +275,23 @@ impl<'h, H: Host> Session<'h, H> {
                     attempt += 1;
                     self.shared.update(|s| s.retries += 1);
                     self.host.sleep(wait).await;
+                }
+                // unanswered for its whole first share: asked once more with the rest of the deadline
+                Err(f)
+                    if reask
+                        && f.kind == FailureKind::Silent
+                        && self.host.now_ms() - sent >= budget as f64
+                        && !self.host.cancelled() =>
+                {
+                    reask = false;
+                    asked_again = true;
+                    self.shared.update(|s| s.retries += 1);
+                }
+                Err(f)
+                    if asked_again && f.kind == FailureKind::Silent && self.host.now_ms() - sent >= budget as f64 =>
+                {
+                    // the deadline ran out across attempts: say so for the whole of it
+                    break Failure::silent(format!("no answer within {} ms (asked twice)", self.timeout_ms));
                 }
                 Err(f) => break f,
             }
@@ -287,7 +316,7 @@ impl<'h, H: Host> Session<'h, H> {
         };
         let out = match select(invoke, deadline).await {
             Either::Left((r, _)) => r,
-            Either::Right(_) => Err(Failure::silent(format!("no answer within {timeout_ms} ms"))),
+            Either::Right(_) => Err(Failure::silent(format!("no answer within {} ms", self.timeout_ms))),
         };
         sh.in_flight.set(sh.in_flight.get().saturating_sub(1));
         out

@@ -162,6 +162,9 @@ pub struct FakeHost {
     pub peak: Cell<usize>,
     /// Answers given once each, in order, before `answers` (node id, command).
     pub scripts: RefCell<HashMap<(String, String), VecDeque<Answer>>>,
+    /// Invokes never answered, by (node id, command): how many more of them (the gateway
+    /// dropped the node's answer, or the node hangs).
+    pub hangs: RefCell<HashMap<(String, String), u32>>,
     /// Pending `sleep`s: when each wakes, and its waker.
     timers: RefCell<Vec<(f64, Waker)>>,
 }
@@ -223,6 +226,11 @@ impl FakeHost {
         self.answers.insert((node_id.to_owned(), command.to_owned()), answer);
     }
 
+    /// The next `times` invokes of `command` on `node_id` are never answered.
+    pub fn hang(&self, node_id: &str, command: &str, times: u32) {
+        self.hangs.borrow_mut().insert((node_id.to_owned(), command.to_owned()), times);
+    }
+
     /// `node_id` answers its next `command`s with `answers`, one each, then as before.
     pub fn script(&self, node_id: &str, command: &str, answers: Vec<Answer>) {
         self.scripts.borrow_mut().insert((node_id.to_owned(), command.to_owned()), answers.into());
@@ -280,6 +288,14 @@ impl Host for FakeHost {
             self.in_flight.set(self.in_flight.get() - 1);
         }
         let key = (node_id.to_owned(), command.to_owned());
+        let hang = self.hangs.borrow_mut().get_mut(&key).is_some_and(|n| {
+            let left = *n > 0;
+            *n = n.saturating_sub(1);
+            left
+        });
+        if hang {
+            std::future::pending::<()>().await;
+        }
         let scripted = self.scripts.borrow_mut().get_mut(&key).and_then(VecDeque::pop_front);
         let answer = match scripted {
             Some(a) => a,
