@@ -123,6 +123,9 @@ export function wrongTotals(tool, details, t) {
     default:
       diffs.push(`no check for ${tool}`);
   }
+  // why, when wrong: the distinct reasons the failed nodes gave
+  const errors = [...(d.failedNodes ?? d.status?.failedNodes ?? []).map((f) => f.error), ...(d.results ?? []).filter((r) => !r.ok).map((r) => r.error)];
+  if (diffs.length > 0 && errors.length > 0) diffs.push(`failures (${errors.length}): ${[...new Set(errors)].slice(0, 3).join(" | ")}`);
   return diffs;
 }
 

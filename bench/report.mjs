@@ -15,7 +15,7 @@ const inGw = data.records.filter((r) => r.host === "gateway");
 const TOOLS = [...new Set(data.records.map((r) => r.tool))];
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
 const colorOf = (tool) => COLORS[TOOLS.indexOf(tool) % COLORS.length];
-const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : typeof x === "number" ? x.toFixed(d).replace(/\.?0+$/, "") || "0" : String(x));
+const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : typeof x === "number" ? (d > 0 ? x.toFixed(d).replace(/\.?0+$/, "") : x.toFixed(0)) : String(x));
 const kb = (b) => (b === null || b === undefined ? "–" : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`);
 const byCmd = (p) => (p ? Object.entries(p.byCommand ?? {}).sort((a, b) => b[1] - a[1]).map(([c, v]) => `${c} ${fmt(v, 2)}`).join(", ") || "none" : "–");
 const short = (tool) => tool.replace(/^claw_/, "");
@@ -115,7 +115,7 @@ if (gw) {
   for (const tool of TOOLS) {
     for (const r of inGw.filter((x) => x.tool === tool).sort((a, b) => a.nodes - b.nodes)) {
       const f = r.fanout;
-      L.push(`| ${tool} | ${r.nodes} | ${fmt(r.wallMs, 0)} (${fmt(r.wallMsMax, 0)}) | ${r.correct ? "yes" : `**no**: ${(r.wrong ?? []).join("; ").slice(0, 200)}`} | ${fmt(r.gatewayCpuPct, 0)}% | ${fmt(r.gatewayRssMb, 0)} MB | ${tool === "monitor_tick" ? "–" : kb(r.contentBytes)} | ${f ? `${f.limit} / ${f.peakInFlight} / ${f.retries} / ${f.overloaded}` : "–"} | ${r.invokesPerNode} | ${fmt(r.withoutPlugin?.wallMs, 0)}, ${fmt(r.withoutPlugin?.gatewayCpuPct, 0)}%${r.withoutPlugin?.failedInvokes ? ` (${r.withoutPlugin.failedInvokes} failed)` : ""} | ${fmt(r.pluginShare?.wallMs, 0)}, ${fmt(r.pluginShare?.gatewayCpuS, 2)} |`);
+      L.push(`| ${tool} | ${r.nodes} | ${fmt(r.wallMs, 0)} (${fmt(r.wallMsMax, 0)}) | ${r.correct ? "yes" : `**no**: ${(r.wrong ?? []).join("; ").slice(0, 400)}`} | ${fmt(r.gatewayCpuPct, 0)}% | ${fmt(r.gatewayRssMb, 0)} MB | ${tool === "monitor_tick" ? "–" : kb(r.contentBytes)} | ${f ? `${f.limit} / ${f.peakInFlight} / ${f.retries} / ${f.overloaded}` : "–"} | ${r.invokesPerNode} | ${fmt(r.withoutPlugin?.wallMs, 0)}, ${fmt(r.withoutPlugin?.gatewayCpuPct, 0)}%${r.withoutPlugin?.failedInvokes ? ` (${r.withoutPlugin.failedInvokes} failed)` : ""} | ${fmt(r.pluginShare?.wallMs, 0)}, ${fmt(r.pluginShare?.gatewayCpuS, 2)} |`);
     }
   }
   L.push("");
