@@ -1,8 +1,8 @@
 // End-to-end, the operator's surfaces: the Control UI Fleet page and dashboard widget in a real
 // browser (Debian's Chromium through playwright-core), the `openclaw clawbernetes` CLI and the
 // `/fleet` slash command — against a real OpenClaw gateway with the plugin as published and the
-// default simulated fleet connected (no timed faults). The monitor checks every 3 s: the core
-// broadcasts transitions only from its timer's ticks, not from clawbernetes.health-check.
+// default simulated fleet connected (no timed faults). The monitor checks every 3 s, and every
+// tick (the timer's or clawbernetes.health-check's) broadcasts the transitions it finds.
 //
 // E2E_DOCS=1 also refreshes docs/screenshots/*.png and docs/benchmarks/control-ui.md.
 import assert from "node:assert/strict";
@@ -128,6 +128,20 @@ test("the Fleet page shows exactly the default fleet's counts, the same the meth
   const shownWorkloads = await root.locator('[data-cb="workloads"] tr[data-workload]').evaluateAll((trs) => trs.map((tr) => tr.dataset.workload));
   assert.deepEqual(shownWorkloads, wl.workloads.map((w) => w.name));
   assert.deepEqual(browser.errors, []);
+});
+
+test("the Fleet page does not poll: over four monitor intervals with no transition it sends no request", async () => {
+  const root = await openFleetPage();
+  // the browser's requests carry numeric ids (the CLI's and this suite's carry uuids)
+  const pageRequests = () => gw.output().split("\n").filter((l) => /res ✓ clawbernetes\.[a-z-]+ .*id=\d+:/.test(l)).length;
+  const timeline = () => root.locator('[data-cb="timeline"] li[data-node]').count();
+  await h.eventually(async () => pageRequests() > 0, { what: "the page's first requests in the gateway log", timeoutMs: 10000 });
+  await new Promise((r) => setTimeout(r, 1000)); // its first fetch settled
+  const [requestsBefore, ticksBefore, timelineBefore] = [pageRequests(), (await monitorAnswer()).monitor.ticks, await timeline()];
+  await new Promise((r) => setTimeout(r, 12000));
+  const ticks = (await monitorAnswer()).monitor.ticks - ticksBefore;
+  assert.ok(ticks >= 3, `${ticks} monitor ticks in 12 s`);
+  assert.deepEqual([pageRequests() - requestsBefore, (await timeline()) - timelineBefore], [0, 0]);
 });
 
 test("the dashboard widget renders the fleet summary and links to the page", async () => {
@@ -342,6 +356,10 @@ test("render time at 1000 nodes × 8 GPUs (a synthetic answer served to the real
     assert.equal(await bench.page.locator(".cbf-gpu").count(), 8000);
     assert.equal(await bench.page.locator('[data-cb="nodes"] tr[data-node]').count(), 50);
     assert.equal(await bench.page.locator('[data-cb="node-page"]').textContent(), "Page 1 of 20 (1000)");
+    // the 10 oldest of the 50 transitions were kept across a gateway restart, and say so
+    assert.equal(await bench.page.locator('[data-cb="timeline"] li').count(), 50);
+    assert.equal(await bench.page.locator('[data-cb="timeline"] li[data-before-restart="true"]').count(), 10);
+    assert.equal(await bench.page.locator('[data-cb="timeline"] li').last().locator(".cbf-restart").textContent(), "before restart");
     const firstRender = Number(await root.getAttribute("data-render-ms"));
     // "Check now" answered with the full synthetic fleet: click → answer → render → next frame
     // painted, five times

@@ -62,7 +62,7 @@ export function fleetStatusAnswer({ nodes = 1000, gpus = 8, now = Date.now() } =
     intervalMs: 60000,
     monitor: { ticks: 42, overruns: 0, joined: nodes, lastAt: now, lastDurationMs: 5200 },
     nodes: details.map((n) => ({ nodeId: n.nodeId, nodeName: n.nodeName, state: n.state, since: now - 3600000, reason: n.reason, consecutiveFailures: 0 })),
-    transitions: details.slice(0, 50).map((n, k) => ({ nodeId: n.nodeId, nodeName: n.nodeName, from: "healthy", to: n.state, reason: n.reason, at: now - (50 - k) * 1000, beforeRestart: false })),
+    transitions: details.slice(0, 50).map((n, k) => ({ nodeId: n.nodeId, nodeName: n.nodeName, from: "healthy", to: n.state, reason: n.reason, at: now - (50 - k) * 1000, beforeRestart: k < 10 })),
     restoredAt: null,
   };
 }

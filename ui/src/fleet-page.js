@@ -217,7 +217,7 @@ export function mountFleetPage(container, context) {
     const items = [...view.timeline].reverse();
     part("timeline").innerHTML = items.length
       ? items
-          .map((t) => `<li data-node="${esc(t.nodeName)}" data-to="${esc(t.to)}"><time>${clock(t.at)}</time> <b>${esc(t.nodeName)}</b> ${t.from ? stateBadge(t.from) : `<span class="cbf-state">new</span>`} → ${stateBadge(t.to)} <span class="cbf-why">${esc(t.reason)}</span></li>`)
+          .map((t) => `<li data-node="${esc(t.nodeName)}" data-to="${esc(t.to)}"${t.beforeRestart ? ` data-before-restart="true"` : ""}><time>${clock(t.at)}</time> <b>${esc(t.nodeName)}</b> ${t.from ? stateBadge(t.from) : `<span class="cbf-state">new</span>`} → ${stateBadge(t.to)} <span class="cbf-why">${esc(t.reason)}</span>${t.beforeRestart ? ` <span class="cbf-restart" title="recorded before the gateway restarted; kept in the plugin's state store">before restart</span>` : ""}</li>`)
           .join("")
       : `<li class="cbf-empty">No transitions yet.</li>`;
   }

@@ -29,7 +29,7 @@ export const CONTAINER_STATES = ["restarting", "dead", "exited", "paused", "crea
  * @typedef {{nodeId: string, nodeName: string, state: string, reason: string, cpuCount: number|null,
  *   loadPerCpu: number|null, memoryTotalMb: number|null, memoryAvailableMb: number|null,
  *   gpusTotal: number|null, gpusFree: number|null, workloadsRunning: number|null, gpus: GpuCell[]}} NodeRow
- * @typedef {{nodeId: string, nodeName: string, from: string|null, to: string, reason: string, at: number}} Transition
+ * @typedef {{nodeId: string, nodeName: string, from: string|null, to: string, reason: string, at: number, beforeRestart: boolean}} Transition
  * @typedef {{severity: string|null, nodes: Record<string, number|null>|null, gpus: {total: number, free: number}|null,
  *   memory: {totalMb: number, availableMb: number}|null, workloads: Record<string, number>|null,
  *   problems: {nodeId: string, nodeName: string, severity: string, kind: string, message: string}[],
