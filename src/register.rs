@@ -50,5 +50,8 @@ pub fn describe(cfg: &Config) -> Value {
         "policy": policy,
         "allowlist": allowlist(cfg),
         "healthIntervalMs": cfg.health_interval_ms,
+        "nodePolicy": cfg.node_policy,
+        "alerts": cfg.alerts,
+        "deploy": cfg.deploy,
     })
 }

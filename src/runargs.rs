@@ -123,7 +123,7 @@ pub fn env(v: &Value) -> Result<Vec<String>, Error> {
                 let Some((k, val)) = s.split_once('=') else {
                     return Err(invalid(format!(
                         "env item {s:?} has no '=': Docker would copy {s}'s value from the node agent's own \
-                         environment; write it as \"{s}=<value>\""
+                         environment; give it its value after an equals sign"
                     )));
                 };
                 check(k, val)?;

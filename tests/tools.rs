@@ -199,7 +199,22 @@ fn tool_snapshot_and_placement_agree_on_every_node() {
     assert_eq!(candidates, ["gpu-01", "warm"], "only healthy and degraded nodes can take work");
     let rejected: Vec<(&str, &str)> =
         d.rejected.iter().map(|r| (r.node_name.as_str(), r.reasons[0].split(':').next().unwrap())).collect();
-    assert_eq!(rejected, [("hot", "unhealthy"), ("silent", "unreachable")]);
+    // every node of the fleet is a candidate or rejected, in the state the tool gave it
+    assert_eq!(
+        rejected,
+        [
+            ("hot", "unhealthy"),
+            ("silent", "unreachable"),
+            ("gone-dark", "offline"),
+            ("legacy-withheld", "unusable"),
+            ("new-gpu", "unusable")
+        ]
+    );
+    assert_eq!(
+        d.rejected[3].reasons,
+        ["unusable: the gateway withholds node.health, node.capabilities, gpu.list, gpu.metrics, workload.list: add \
+          them to gateway.nodes.commands.allow, then reconnect the node and approve it"]
+    );
 }
 
 #[test]
@@ -431,7 +446,7 @@ fn the_argument_check_refuses_what_docker_refuses_and_its_fixes_are_literal() {
         (json!({"image": "ubuntu", "command": "python train.py"}),
          "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"python\",\"train.py\"], got a string"),
         (json!({"image": "ubuntu", "env": ["HF_TOKEN"]}),
-         "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as \"HF_TOKEN=<value>\""),
+         "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; give it its value after an equals sign"),
         (json!({"image": "ubuntu", "env": {"": "x"}}),
          "claw_deploy: env name \"\" must be non-empty and hold no '=' (Docker's rule)"),
         (json!({"image": "ubuntu", "env": {"A=B": "x"}}),
@@ -628,6 +643,10 @@ fn the_container_record_survives_a_restart_through_the_store() {
     let inv = h.run(gpu_inventory::run(&fresh, &h, &json!({}))).unwrap().details;
     let held = inv.nodes[0].gpus[0].held_by.clone().unwrap();
     assert_eq!((held.name.as_str(), held.container_id.len()), ("train-1", 64));
+    // the deploy says which container holds the GPU, as the inventory does
+    let deploy_held: Vec<(u32, &clawbernetes::holds::HeldBy)> =
+        d.rejected[0].held.iter().map(|g| (g.index, &g.held_by)).collect();
+    assert_eq!(deploy_held, [(0, &held)]);
 }
 
 #[test]
@@ -959,4 +978,139 @@ fn a_command_that_changes_a_node_is_never_asked_twice() {
     let out = h.run(multi_invoke::run(&plugin(), &h, &args)).unwrap().details;
     assert_eq!(out.results[0].error.as_deref(), Some("node.label: no answer within 30000 ms"));
     assert_eq!(commands_sent(&h), ["gpu-01:node.label"]);
+}
+
+#[test]
+fn claw_workloads_by_a_shared_display_name_lists_every_node_that_has_it() {
+    let h = FakeHost::of(vec![
+        FakeNode::clawnode("ubuntu#a").shown_as("ubuntu"),
+        FakeNode::clawnode("ubuntu#b").shown_as("ubuntu"),
+        FakeNode::clawnode("gpu-03"),
+    ]);
+    let out = h.run(tools::call(&plugin(), &h, "claw_workloads", &json!({"nodeId": "ubuntu"}))).unwrap();
+    let d: Value = serde_json::from_str(out.details_json()).unwrap();
+    let on: Vec<&str> = d["workloads"].as_array().unwrap().iter().map(|w| w["nodeId"].as_str().unwrap()).collect();
+    assert_eq!(on, ["id-ubuntu#a", "id-ubuntu#b"]);
+    assert_eq!(d["sharedNames"], json!([{"name": "ubuntu", "nodeIds": ["id-ubuntu#a", "id-ubuntu#b"]}]));
+    assert!(
+        out.text.contains(
+            "\"ubuntu\" is the display name of 2 nodes, so all of them were listed (ids: id-ubuntu#a, id-ubuntu#b)."
+        ),
+        "{}",
+        out.text
+    );
+    assert_eq!(commands_sent(&h), ["ubuntu:workload.list", "ubuntu:workload.list"]);
+}
+
+#[test]
+fn the_fixture_node_gives_exactly_this_inventory_and_these_workloads() {
+    use clawbernetes::fleet::inventory::{GpuEntry, Inventory, ModelAvailability, NodeGpus};
+    use clawbernetes::fleet::workloads::{Counts, WorkloadEntry, Workloads};
+    use clawbernetes::node::workload::State as Docker;
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
+    let inv = h.run(gpu_inventory::run(&plugin(), &h, &json!({}))).unwrap();
+    let h100 = |index: u32, uuid: &str| GpuEntry {
+        index,
+        uuid: uuid.into(),
+        model: "NVIDIA H100 80GB HBM3".into(),
+        memory_total_mb: 81559.0,
+        memory_used_mb: None,
+        utilization_percent: None,
+        temperature_c: None,
+        power_draw_w: None,
+        power_limit_w: None,
+        state: GpuState::Free,
+        available: true,
+        held_by: None,
+        why: None,
+    };
+    let expected = Inventory {
+        total: 2,
+        available: 1,
+        busy: 1,
+        held: 0,
+        unknown: 0,
+        by_model: vec![ModelAvailability { model: "NVIDIA H100 80GB HBM3".into(), total: 2, available: 1 }],
+        nodes: vec![NodeGpus {
+            node_id: "id-gpu-01".into(),
+            node_name: "gpu-01".into(),
+            gpus: vec![
+                GpuEntry {
+                    memory_used_mb: Some(61234.0),
+                    utilization_percent: Some(87.0),
+                    temperature_c: Some(71.0),
+                    power_draw_w: Some(512.3400268554688),
+                    power_limit_w: Some(700.0),
+                    state: GpuState::Busy,
+                    available: false,
+                    why: Some("61234 MB used, 87% util".into()),
+                    ..h100(0, "GPU-5c9a1e2b-3f4d-4e5f-8a9b-0c1d2e3f4a5b")
+                },
+                GpuEntry {
+                    memory_used_mb: Some(1.0),
+                    utilization_percent: Some(0.0),
+                    temperature_c: Some(33.0),
+                    ..h100(1, "GPU-6d0b2f3c-4a5e-5f6a-9b0c-1d2e3f4a5b6c")
+                },
+            ],
+        }],
+        failed_nodes: vec![],
+        fanout: Stats { limit: 32, peak_in_flight: 1, retries: 0, overloaded: 0 },
+        shared_names: vec![],
+    };
+    assert_eq!(inv.details, expected);
+    assert_eq!(
+        inv.text,
+        "GPUs: 2 listed, 1 available, 1 busy, on 1 clawnode(s).\n\
+         By model:\n\
+         - NVIDIA H100 80GB HBM3: 1/2 available\n\
+         GPUs (node #index model — state, used/total MB, util, temp):\n\
+         - gpu-01 #0 NVIDIA H100 80GB HBM3 — busy, 61234/81559 MB, 87%, 71 °C\n\
+         - gpu-01 #1 NVIDIA H100 80GB HBM3 — free, 1/81559 MB, 0%, 33 °C"
+    );
+    let wl = h.run(tools::workloads::run(&plugin(), &h, &json!({}))).unwrap();
+    let expected = Workloads {
+        workloads: vec![WorkloadEntry {
+            node_id: "id-gpu-01".into(),
+            node_name: "gpu-01".into(),
+            container_id: "3f2a9c1d7e4b".into(),
+            name: "train-1".into(),
+            image: "pytorch/pytorch:2.0".into(),
+            state: Docker::Running,
+            health: None,
+            exit_code: None,
+            status: "Up 5 minutes".into(),
+        }],
+        counts: Counts { running: 1, ..Counts::default() },
+        unhealthy: 0,
+        total: 1,
+        failed_nodes: vec![],
+        fanout: Stats { limit: 32, peak_in_flight: 1, retries: 0, overloaded: 0 },
+        shared_names: vec![],
+    };
+    assert_eq!(wl.details, expected);
+    assert_eq!(
+        wl.text,
+        "Workloads: 1 container(s) on 1 clawnode(s): 1 running.\n\
+         Containers (node: name [state] image, id), trouble first:\n\
+         - gpu-01: train-1 [running] pytorch/pytorch:2.0, 3f2a9c1d7e4b"
+    );
+}
+
+#[test]
+fn a_read_the_gateway_lost_when_the_pairing_changed_is_asked_once_more() {
+    let h = FakeHost::of(vec![FakeNode::clawnode("gpu-01")]);
+    let lost = "UNAVAILABLE: node pairing changed while invocation was active";
+    h.script("id-gpu-01", "node.health", vec![Err(clawbernetes::io::host::Failure::silent(lost))]);
+    let s = status(&plugin(), &h);
+    assert_eq!((s.nodes.healthy, s.failed_nodes.len(), s.fanout.retries), (1, 0, 1));
+    // twice in a row: the node fails with the gateway's reason, after two asks
+    h.script(
+        "id-gpu-01",
+        "node.health",
+        vec![Err(clawbernetes::io::host::Failure::silent(lost)), Err(clawbernetes::io::host::Failure::silent(lost))],
+    );
+    let s = status(&plugin(), &h);
+    assert_eq!(s.failed_nodes.iter().map(|f| f.error.as_str()).collect::<Vec<_>>(), [format!("node.health: {lost}")]);
+    assert_eq!(s.fanout.retries, 1);
 }

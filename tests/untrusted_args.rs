@@ -101,7 +101,7 @@ fn arguments_name_the_field() {
         ("claw_deploy", "env value an object", json!({"image": "ubuntu", "env": {"A": {}}}), "claw_deploy: env A must be a string, number or boolean, got an object"),
         ("claw_deploy", "env value over 32 KB", json!({"image": "ubuntu", "env": {"A": "x".repeat(33 * 1024)}}), "claw_deploy: env A: the value must be at most 32 KB, without NUL"),
         ("claw_deploy", "env a string", json!({"image": "ubuntu", "env": "A=1"}), "claw_deploy: env must be an object like {\"EPOCHS\": \"3\"} or an array like [\"EPOCHS=3\"], got a string"),
-        ("claw_deploy", "env item without '='", json!({"image": "ubuntu", "env": ["HF_TOKEN"]}), "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as \"HF_TOKEN=<value>\""),
+        ("claw_deploy", "env item without '='", json!({"image": "ubuntu", "env": ["HF_TOKEN"]}), "claw_deploy: env item \"HF_TOKEN\" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; give it its value after an equals sign"),
         ("claw_deploy", "env item a number", json!({"image": "ubuntu", "env": [5]}), "claw_deploy: env items must be \"KEY=VALUE\" strings, got a number"),
         ("claw_deploy", "command empty", json!({"image": "ubuntu", "command": []}), "claw_deploy: command must hold at least one string; omit it to use the image's default"),
         ("claw_deploy", "command a string", json!({"image": "ubuntu", "command": "python x.py"}), "claw_deploy: command must be an array of strings, one per argument (the node runs it without a shell), e.g. [\"python\",\"x.py\"], got a string"),
@@ -329,7 +329,7 @@ fn deploy_cannot_smuggle_docker_flags() {
         ("volumes", json!(["/a/../etc:/x"]), "volume \"/a/../etc:/x\" must not contain \"..\": name the folder itself".into()),
         ("volumes", json!(["/data:relative"]), "volume \"/data:relative\" must name an absolute container path".into()),
         ("env", json!({"NVIDIA_VISIBLE_DEVICES": "all"}), "env NVIDIA_VISIBLE_DEVICES would let the container see GPUs the plugin did not give it (the nvidia runtime reads it): ask for GPUs with gpus instead".into()),
-        ("env", json!(["--privileged"]), "env item \"--privileged\" has no '=': Docker would copy --privileged's value from the node agent's own environment; write it as \"--privileged=<value>\"".into()),
+        ("env", json!(["--privileged"]), "env item \"--privileged\" has no '=': Docker would copy --privileged's value from the node agent's own environment; give it its value after an equals sign".into()),
     ];
     for (k, v, want) in refused {
         rec.check(area, &format!("{k} = {v}"), format!("claw_deploy: {want}"), outcome(&p, "claw_deploy", base(k, v)));

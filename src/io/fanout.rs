@@ -276,11 +276,12 @@ impl<'h, H: Host> Session<'h, H> {
                     self.shared.update(|s| s.retries += 1);
                     self.host.sleep(wait).await;
                 }
-                // unanswered for its whole first share: asked once more with the rest of the deadline
+                // unanswered for its whole first share, or the gateway lost it when the node's
+                // pairing changed under it: asked once more with the rest of the deadline
                 Err(f)
                     if reask
                         && f.kind == FailureKind::Silent
-                        && self.host.now_ms() - sent >= budget as f64
+                        && (self.host.now_ms() - sent >= budget as f64 || f.message.contains("pairing changed"))
                         && !self.host.cancelled() =>
                 {
                     reask = false;
@@ -393,4 +394,42 @@ where
     let mut stats = shared.stats.get();
     stats.limit = limiter.limit();
     (slots.into_iter().flatten().collect(), stats)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_bound_doubles_then_halves_on_overload_and_grows_back_one_per_round() {
+        let l = Limiter::new(120);
+        assert_eq!(l.limit(), 32);
+        let mut held: Vec<_> = std::iter::from_fn(|| l.try_admit()).collect();
+        assert_eq!(held.len(), 32, "admits up to the bound, no further");
+        // each success with the bound full grows it, and the fan-out fills the room at once
+        for _ in 0..32 {
+            l.succeeded();
+            held.extend(l.try_admit());
+        }
+        assert_eq!((l.limit(), held.len()), (64, 64), "a full bound whose invokes succeed doubles per round at first");
+        l.overloaded(1000.0);
+        assert_eq!(l.limit(), 32, "overload halves it");
+        l.overloaded(1100.0);
+        assert_eq!(l.limit(), 32, "refusals within 250 ms are the same burst: one cut");
+        let rounds = std::iter::repeat_with(|| l.succeeded()).take_while(|()| l.limit() < 33).count() + 1;
+        assert_eq!((l.limit(), rounds), (33, 33), "after a cut it grows by one per round of successes");
+        l.overloaded(1400.0);
+        assert_eq!(l.limit(), 16);
+        drop(held);
+        l.succeeded();
+        assert_eq!(l.limit(), 16, "a bound that is not full learns nothing");
+        let capped = Limiter::new(40);
+        let mut held: Vec<_> = std::iter::from_fn(|| capped.try_admit()).collect();
+        for _ in 0..100 {
+            capped.succeeded();
+            held.extend(capped.try_admit());
+        }
+        assert_eq!((capped.limit(), held.len()), (40, 40), "never past maxConcurrency");
+    }
 }

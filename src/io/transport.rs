@@ -229,7 +229,12 @@ pub fn runtime_failure_kind(text: &str, retryable: bool) -> FailureKind {
         "while invocation was active",
     ];
     const OVERLOAD: [&str; 2] = ["capacity reached", "overloaded"];
-    if OVERLOAD.iter().any(|s| text.contains(s)) {
+    if OVERLOAD.iter().any(|s| text.contains(s))
+        || ["before dispatch", "before request dispatch"].iter().any(|s| text.contains(s))
+    {
+        // "… before dispatch": the gateway could not confirm the node's pairing in time (its
+        // shared-state pool was busy, `node pairing state unavailable before dispatch`, not
+        // marked retryable) and never sent the invoke: safe to send again, whatever the command
         FailureKind::Backpressure
     } else if SILENT.iter().any(|s| text.contains(s)) {
         FailureKind::Silent
@@ -328,6 +333,7 @@ mod tests {
         let cases = [
             ("UNAVAILABLE: WorkerTaskError: worker task capacity reached: code=overloaded", false, Backpressure),
             ("UNAVAILABLE: node pairing changed before request dispatch", true, Backpressure),
+            ("UNAVAILABLE: node pairing state unavailable before dispatch", false, Backpressure),
             ("UNAVAILABLE: TIMEOUT: node invoke timed out", false, Silent),
             ("NOT_CONNECTED: node not connected", false, Silent),
             ("UNAVAILABLE: node pairing changed while invocation was active", true, Silent),

@@ -5,6 +5,7 @@ mod filter;
 mod score;
 
 use crate::fleet::{round2, Checked};
+use crate::holds::HeldBy;
 use serde::Serialize;
 
 /// Free disk a node needs on the filesystem holding its container runtime's data (images
@@ -84,6 +85,19 @@ pub struct Rejection {
     pub node_name: String,
     /// Every filter the node failed.
     pub reasons: Vec<String>,
+    /// Its GPUs held by containers the plugin started (`[]`, and left out, when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldGpu>,
+}
+
+/// A GPU a container the plugin started holds, and which container.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldGpu {
+    /// Device index.
+    pub index: u32,
+    /// The container (id, name, when it was started).
+    pub held_by: HeldBy,
 }
 
 /// Candidates best first, and the rejected nodes.
@@ -115,7 +129,13 @@ pub fn plan(nodes: &[Checked], req: &Request) -> Plan {
                 });
             }
             Err(reasons) => {
-                p.rejected.push(Rejection { node_id: node.id.clone(), node_name: node.name.clone(), reasons })
+                let held = c
+                    .verdict
+                    .gpus
+                    .iter()
+                    .filter_map(|g| g.held_by().map(|h| HeldGpu { index: g.index, held_by: h.clone() }))
+                    .collect();
+                p.rejected.push(Rejection { node_id: node.id.clone(), node_name: node.name.clone(), reasons, held })
             }
         }
     }

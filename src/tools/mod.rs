@@ -165,8 +165,6 @@ pub(crate) fn unknown_node(fleet: &Fleet, field: &str, key: &str) -> Error {
     }
 }
 
-/// The error when an action needs nodes and none is usable: says whether none is connected
-/// at all, or which connected ones the gateway keeps from the plugin and why.
 /// The connected clawnodes a fleet-wide read could not ask, as failed nodes with the reason and
 /// the fix (none when `node_key` narrowed the read to chosen nodes).
 pub(crate) fn unusable_failed(fleet: &Fleet, node_key: Option<&str>) -> Vec<crate::fleet::FailedNode> {
@@ -176,6 +174,8 @@ pub(crate) fn unusable_failed(fleet: &Fleet, node_key: Option<&str>) -> Vec<crat
     fleet.connected_unusable().map(|(n, why)| crate::fleet::FailedNode::new(n, why)).collect()
 }
 
+/// The error when an action needs nodes and none is usable: says whether none is connected
+/// at all, or which connected ones the gateway keeps from the plugin and why.
 pub(crate) fn no_nodes(fleet: &Fleet) -> Error {
     let unusable: Vec<String> =
         fleet.connected_unusable().take(5).map(|(n, why)| format!("{}: {why}", n.name)).collect();

@@ -411,10 +411,11 @@ export function deployChecks(ctx) {
     const r = await tool(gw, "claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, name: "e2e-train-2" });
     const d = r.details;
     assert.deepEqual([d.placed, d.started, d.nodeName, d.gpus], [true, true, "gpu-h100-a", [0]]);
-    assert.deepEqual(
-      d.rejected.find((x) => x.nodeName === "gpu-h100-slow").reasons,
-      ["GPU 0 must be free: GPU 0 is held by e2e-train-1 since the plugin started it"],
-    );
+    const slow = d.rejected.find((x) => x.nodeName === "gpu-h100-slow");
+    assert.deepEqual(slow.reasons, ["GPU 0 must be free: GPU 0 is held by e2e-train-1 since the plugin started it"]);
+    // which container holds it: the first deploy's
+    assert.deepEqual(slow.held.map((g) => [g.index, g.heldBy.containerId, g.heldBy.name]), [[0, placed.first.containerId, "e2e-train-1"]]);
+    assert.equal(typeof slow.held[0].heldBy.since, "number");
     const c = d.confirmation;
     assert.deepEqual([c.outcome, c.exitCode, c.health, c.logs, c.ran], ["running", null, null, [], true]);
     // watched to the end of CONFIRM_MS (3 s)

@@ -110,6 +110,9 @@ test("the fixture fleet has no node for one GPU: each node rejected with every r
     ["disk-d", ["unhealthy: disk / 97% full (critical at 95%)", disk, BUSY]],
     ["gpu-a", [BUSY]],
     ["hot-c", ["unhealthy: GPU 0 at 93 °C (critical at 90 °C)", "GPU 0 must be free: GPU 0 busy (70000 MB used, 95% util)"]],
+    // the clawnodes it could not ask are rejected too, with their state and why
+    ["off-1", ["offline: not connected"]],
+    ["wait-1", ["unusable: its commands wait for an operator's approval: openclaw nodes pending, then openclaw nodes approve <requestId>"]],
   ]);
   assert.deepEqual([r.details.placed, r.details.candidates, r.details.gpus], [false, [], []]);
   assert.equal(
@@ -209,7 +212,10 @@ test("holds: a GPU given to a started container is held while it lives, shown in
   const second = await host.callTool("claw_deploy", { image: IMG, name: "train-b" });
   assert.deepEqual([first.details.nodeName, second.details.nodeName], ["free-2", "free-4"]);
   const held = "GPU 0 must be free: GPU 0 is held by train-a since the plugin started it";
-  assert.deepEqual(second.details.rejected, [BUSY0, { nodeId: F2, nodeName: "free-2", reasons: [held] }]);
+  // which container holds it, as the inventory says
+  const heldBy = { containerId: runIds(F2, 0).containerId, name: "train-a", since: second.details.rejected[1].held?.[0]?.heldBy.since };
+  assert.equal(typeof heldBy.since, "number");
+  assert.deepEqual(second.details.rejected, [BUSY0, { nodeId: F2, nodeName: "free-2", reasons: [held], held: [{ index: 0, heldBy }] }]);
   // the inventory shows who holds the GPU although its numbers look idle
   const inv = await host.callTool("claw_gpu_inventory", { nodeId: "free-2" });
   const [gpu0, gpu1] = inv.details.nodes[0].gpus;
@@ -228,10 +234,11 @@ test("holds: a GPU given to a started container is held while it lives, shown in
   // free-2's GPU 0 can take work again; free-4's is still held by train-b
   const third = await host.callTool("claw_deploy", { image: IMG, name: "train-c", dryRun: true });
   assert.deepEqual(third.details.candidates.map((c) => [c.nodeName, c.gpus]), [["free-2", [0]]]);
-  assert.deepEqual(third.details.rejected, [
+  assert.deepEqual(third.details.rejected.map(({ held, ...r }) => r), [
     BUSY0,
     { nodeId: F4, nodeName: "free-4", reasons: ["GPU 0 must be free: GPU 0 is held by train-b since the plugin started it"] },
   ]);
+  assert.deepEqual(third.details.rejected[1].held.map((g) => [g.index, g.heldBy.name]), [[0, "train-b"]]);
 });
 
 test("confirmation: a container that exits at once fails the deploy with its exit code and last log lines, and holds nothing", async () => {
@@ -279,7 +286,7 @@ test("gpus 0 deploys rank by headroom, load, containers and state; CPU-only cpu-
     { nodeId: ID.b, nodeName: "cpu-b", score: 33.97, preferred: false, gpus: [], why: "fit 50.0 + memory headroom 7.5 - load 2.5 - workloads 6.0 - heat 0.0 - degraded 15" },
     { nodeId: ID.a, nodeName: "gpu-a", score: 1.6, preferred: false, gpus: [], why: "fit 0.0 + memory headroom 9.5 - load 5.8 - workloads 2.0 - heat 0.0" },
   ]);
-  assert.deepEqual(r.details.rejected.map((x) => x.nodeName), ["dead-e", "disk-d", "hot-c"]);
+  assert.deepEqual(r.details.rejected.map((x) => x.nodeName), ["dead-e", "disk-d", "hot-c", "off-1", "wait-1"]);
   assert.deepEqual([r.details.runParams, r.details.gpus], [{ image: IMG }, []]);
   assert.equal(textOf(r).split("\n")[0], `Plan (dry run: nothing run): cpu-b would run ${IMG} (no GPUs, binpack).`);
 });
@@ -313,7 +320,7 @@ test("argument errors: exact messages, code INVALID_REQUEST, nothing sent to any
     [{ image: IMG, cpu: "8" }, 'cpu must be a number from 0.01 to 1024, got "8"'],
     [{ image: IMG, env: { A: { b: 1 } } }, "env A must be a string, number or boolean, got an object"],
     [{ image: IMG, env: { "": "x" } }, `env name "" must be non-empty and hold no '=' (Docker's rule)`],
-    [{ image: IMG, env: ["HF_TOKEN"] }, `env item "HF_TOKEN" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as "HF_TOKEN=<value>"`],
+    [{ image: IMG, env: ["HF_TOKEN"] }, `env item "HF_TOKEN" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; give it its value after an equals sign`],
     [{ image: IMG, env: "A=1" }, `env must be an object like {"EPOCHS": "3"} or an array like ["EPOCHS=3"], got a string`],
     [{ image: IMG, volumes: ["/:/x"] }, `volume "/:/x" would give the container the host's root or its container engine`],
     [{ image: IMG, volumes: ["/var/run/docker.sock:/s"] }, `volume "/var/run/docker.sock:/s" would give the container the host's root or its container engine`],

@@ -40,9 +40,12 @@ test("nodePolicy: true over today's clawnodes: each is unusable, named with why 
   // nothing was asked of the nodes the gateway keeps from the plugin
   const asked = new Set(fleet.takeLog().filter((e) => e.op === "invoke").map((e) => fleet.nodes.get(e.nodeId).displayName));
   assert.deepEqual([...asked], ["modern-0000"]);
-  // a deploy goes to the one usable node; naming an unusable one says why
+  // a deploy goes to the one usable node, and rejects the others saying why; naming an unusable one says why
   const d = await host.callTool("claw_deploy", { image: "pytorch/pytorch:2.0", dryRun: true });
-  assert.deepEqual([d.details.candidates.map((c) => c.nodeName), d.details.rejected], [["modern-0000"], []]);
+  assert.deepEqual(
+    [d.details.candidates.map((c) => c.nodeName), d.details.rejected.map((r) => [r.nodeName, r.reasons])],
+    [["modern-0000"], ["gpu-node-0000", "gpu-node-0001", "gpu-node-0002"].map((n) => [n, [`unusable: ${LEGACY}`]])],
+  );
   await assert.rejects(host.callTool("claw_multi_invoke", { command: "gpu.metrics", nodes: ["gpu-node-0001"] }), {
     message: `claw_multi_invoke: nodes "gpu-node-0001" names gpu-node-0001, which the plugin cannot use: ${LEGACY}`,
     code: "INVALID_REQUEST",

@@ -124,7 +124,7 @@ test("nodePolicy with multiInvoke.deny drops a command from the policy but never
   assert.deepEqual(host.policies[0].commands, sorted([...READS, ...WRITES]).filter((c) => c !== "node.label"));
 });
 
-test("describe(): the commands to put in gateway.nodes.commands.allow, the event, the service and the interval", () => {
+test("describe(): the commands to put in gateway.nodes.commands.allow, the event, the service, the interval, the node policy, alerts and deploy confirmation", () => {
   const describe = (config) => JSON.parse(new LiveCore(JSON.stringify(config), { nodes: { list() {}, invoke() {} } }).get().describe());
   const d = describe({});
   assert.deepEqual(d.allowlist, ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list", "workload.logs", "workload.run"]);
@@ -133,6 +133,9 @@ test("describe(): the commands to put in gateway.nodes.commands.allow, the event
   const ro = describe({ readOnly: true, nodePolicy: true, healthIntervalMs: 5000 });
   assert.deepEqual(ro.allowlist, ["node.health", "node.capabilities", "gpu.list", "gpu.metrics", "workload.list", "workload.logs"]);
   assert.deepEqual([ro.healthIntervalMs, ro.policy.platforms, ro.policy.commands], [5000, ["linux"], READS]);
+  assert.deepEqual([d.nodePolicy, d.alerts, d.deploy], [false, { enabled: true, minSeverity: "unhealthy", cooldownMs: 600000 }, { confirmMs: 8000 }]);
+  const quiet = describe({ nodePolicy: true, alerts: { enabled: false, minSeverity: "offline", cooldownMs: 0 }, deploy: { confirmMs: 0 } });
+  assert.deepEqual([quiet.nodePolicy, quiet.alerts, quiet.deploy], [true, { enabled: false, minSeverity: "offline", cooldownMs: 0 }, { confirmMs: 0 }]);
 });
 
 test("register is synchronous and runs twice (full, then discovery) registering the same surface each time", () => {

@@ -215,7 +215,7 @@ test("claw_deploy cannot smuggle docker flags through any field", async () => {
     ["volumes", ["/data:/data --privileged"], 'volume "/data:/data --privileged" must not contain white space'],
     ["volumes", ["--volume=/:/host"], 'volume "--volume=/:/host" must name an absolute host path or a volume name as its source'],
     ["volumes", ["/var/run/docker.sock:/var/run/docker.sock"], 'volume "/var/run/docker.sock:/var/run/docker.sock" would give the container the host\'s root or its container engine'],
-    ["env", ["--privileged"], 'env item "--privileged" has no \'=\': Docker would copy --privileged\'s value from the node agent\'s own environment; write it as "--privileged=<value>"'],
+    ["env", ["--privileged"], 'env item "--privileged" has no \'=\': Docker would copy --privileged\'s value from the node agent\'s own environment; give it its value after an equals sign'],
     ["command", "--privileged", 'command must be an array of strings, one per argument (the node runs it without a shell), e.g. ["--privileged"], got a string'],
   ];
   for (const [field, value, want] of cases) {

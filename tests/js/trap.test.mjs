@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { createApi, createFleet } from "../support/fake-openclaw.mjs";
-import { fixtureNodes } from "./fleet.mjs";
+import { deployNodes, fixtureNodes } from "./fleet.mjs";
 
 const TWO = { total: 2, healthy: 1, degraded: 1, unhealthy: 0, unreachable: 0, offline: 0, unusable: 0 };
 const TRAPPED = "clawbernetes: the wasm core trapped (unreachable); it was reloaded and the next call starts fresh";
@@ -77,4 +77,24 @@ test("a trap inside a gateway method answers respond(false) with the shim's mess
   // the fresh instance read what the trapped one had saved under the state dir
   assert.equal(typeof again.payload.restoredAt, "number");
   assert.deepEqual(again.payload.transitions.map((t) => [t.nodeName, t.to, t.beforeRestart]), [["gpu-a", "healthy", true]]);
+});
+
+test("a GPU a deploy gave out is still held after a trap: the fresh instance reads the record of started containers", async () => {
+  const host = createApi({ fleet: createFleet({ nodes: deployNodes(), latency: 0 }), pluginConfig: { deploy: { confirmMs: 0 } } });
+  host.register(plugin);
+  const d = (await host.callTool("claw_deploy", { image: "pytorch/pytorch:2.0", gpus: 1, name: "kept-1" })).details;
+  assert.deepEqual([d.placed, d.nodeName, d.gpus], [true, "free-2", [0]]);
+  const glue = glueOf();
+  const original = glue.Core.prototype.callTool;
+  glue.Core.prototype.callTool = function (...args) {
+    glue.Core.prototype.callTool = original;
+    glue.forceTrap();
+    return original.apply(this, args);
+  };
+  await assert.rejects(host.callTool("claw_gpu_inventory"), { message: TRAPPED });
+  assert.notEqual(glueOf(), glue, "the trapped instance was dropped");
+  const inv = (await host.callTool("claw_gpu_inventory")).details;
+  const held = inv.nodes.flatMap((n) => n.gpus.filter((g) => g.state === "held").map((g) => [n.nodeName, g.index, g.heldBy.containerId, g.heldBy.name]));
+  assert.deepEqual(held, [["free-2", 0, d.containerId, "kept-1"]]);
+  assert.equal(inv.held, 1);
 });

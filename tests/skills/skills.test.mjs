@@ -493,7 +493,7 @@ test("planted: claw_deploy args the plugin's own check refuses (size, env item, 
   );
   assert.deepEqual(await errorsFor(text), [
     `gpu-cluster/SKILL.md:${line}: the plugin refuses these claw_deploy args: memory "16Gi" is not a size Docker reads (unknown unit "gi"): write a number, optionally one space, then b, k, m, g, t or p in any case, optionally followed by b or ib, e.g. "8g", "8GB", "512m", "16GiB", "1.5g"`,
-    `gpu-cluster/SKILL.md:${line + 3}: the plugin refuses these claw_deploy args: env item "HF_TOKEN" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; write it as "HF_TOKEN=<value>"`,
+    `gpu-cluster/SKILL.md:${line + 3}: the plugin refuses these claw_deploy args: env item "HF_TOKEN" has no '=': Docker would copy HF_TOKEN's value from the node agent's own environment; give it its value after an equals sign`,
     `gpu-cluster/SKILL.md:${line + 6}: the plugin refuses these claw_deploy args: volume "/var/run/docker.sock:/var/run/docker.sock" would give the container the host's root or its container engine`,
     `gpu-cluster/SKILL.md:${line + 9}: the plugin refuses these claw_deploy args: image "PyTorch/pytorch:2.0" is not a valid image reference: path components are lowercase letters, digits and '.', '_', '-' inside`,
     `gpu-cluster/SKILL.md:${line + 12}: the plugin refuses these claw_deploy args: command must hold at least one string; omit it to use the image's default`,
