@@ -42,8 +42,9 @@ let entry = PLUGIN_ENTRY;
 let pkgDir = join(ROOT, "pkg");
 if (!process.env.BENCH_PLUGIN && existsSync(join(ROOT, "pkg")) && existsSync(join(ROOT, "js-shim"))) {
   const snap = join(scratch, "plugin");
-  for (const d of ["js-shim", "pkg"]) cpSync(join(ROOT, d), join(snap, d), { recursive: true });
-  if (existsSync(join(ROOT, "package.json"))) cpSync(join(ROOT, "package.json"), join(snap, "package.json"));
+  // what the package publishes (package.json "files": the shim, pkg/, dist/, the manifest it reads)
+  const files = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).files ?? [];
+  for (const f of ["package.json", ...files]) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(snap, f), { recursive: true });
   entry = join(snap, "js-shim/index.js");
   pkgDir = join(snap, "pkg");
 }

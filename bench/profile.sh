@@ -27,7 +27,7 @@ wasm=target/wasm/wasm32-unknown-unknown/release/clawbernetes.wasm
 stage="$out/plugin"
 rm -rf "$stage"
 mkdir -p "$stage"
-cp -r js-shim package.json "$stage/"
+cp -r js-shim package.json openclaw.plugin.json dist "$stage/" # the shim reads the manifest
 wasm-bindgen --target nodejs --out-dir "$stage/pkg" "$wasm"
 "$root/.cache/binaryen/node_modules/.bin/wasm-opt" -O2 -g --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
