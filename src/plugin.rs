@@ -206,11 +206,10 @@ impl Plugin {
         }
     }
 
-    /// The offline and unusable clawnodes of `fleet`, assessed as such.
-    pub fn unusable_checked(&self, fleet: Fleet) -> Vec<Checked> {
+    /// The offline and unusable clawnodes of a fleet (its `unusable`), assessed as such.
+    pub fn unusable_checked(&self, unusable: Vec<Report>) -> Vec<Checked> {
         let holds = self.holds.borrow();
-        fleet
-            .unusable
+        unusable
             .into_iter()
             .map(|r| Checked { verdict: assess(&r, &holds, &self.config.thresholds), report: r })
             .collect()

@@ -276,23 +276,20 @@ impl<'h, H: Host> Session<'h, H> {
                     self.shared.update(|s| s.retries += 1);
                     self.host.sleep(wait).await;
                 }
-                // unanswered for its whole first share, or the gateway lost it when the node's
-                // pairing changed under it: asked once more with the rest of the deadline
-                Err(f)
-                    if reask
-                        && f.kind == FailureKind::Silent
-                        && (self.host.now_ms() - sent >= budget as f64 || f.message.contains("pairing changed"))
-                        && !self.host.cancelled() =>
-                {
-                    reask = false;
-                    asked_again = true;
-                    self.shared.update(|s| s.retries += 1);
-                }
-                Err(f)
-                    if asked_again && f.kind == FailureKind::Silent && self.host.now_ms() - sent >= budget as f64 =>
-                {
-                    // the deadline ran out across attempts: say so for the whole of it
-                    break Failure::silent(format!("no answer within {} ms (asked twice)", self.timeout_ms));
+                Err(f) if f.kind == FailureKind::Silent => {
+                    let unanswered = self.host.now_ms() - sent >= budget as f64;
+                    if reask && (unanswered || f.message.contains("pairing changed")) && !self.host.cancelled() {
+                        // unanswered for its whole first share, or the gateway lost it when the
+                        // node's pairing changed under it: asked once more with the rest
+                        reask = false;
+                        asked_again = true;
+                        self.shared.update(|s| s.retries += 1);
+                    } else if asked_again && unanswered {
+                        // the deadline ran out across attempts: say so for the whole of it
+                        break Failure::silent(format!("no answer within {} ms (asked twice)", self.timeout_ms));
+                    } else {
+                        break f;
+                    }
                 }
                 Err(f) => break f,
             }

@@ -55,7 +55,7 @@ async fn run_tick<H: Host>(p: &Plugin, host: &H) -> Vec<Transition> {
     };
     let usable = std::mem::take(&mut f.usable);
     let (mut checked, stats) = p.check(host, &usable, Needs::ALL).await;
-    checked.extend(p.unusable_checked(f));
+    checked.extend(p.unusable_checked(f.unusable));
     let seen: Vec<Seen> = checked
         .iter()
         .map(|c| Seen {

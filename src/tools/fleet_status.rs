@@ -42,7 +42,7 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<Fl
     let usable = std::mem::take(&mut f.usable);
     let (mut checked, stats) = p.check(host, &usable, Needs::ALL).await;
     p.with_monitor_memory(&mut checked);
-    checked.extend(p.unusable_checked(f));
+    checked.extend(p.unusable_checked(f.unusable));
     let status = aggregate(&checked, stats);
     Ok(Reply { text: text(&status), details: status })
 }

@@ -12,7 +12,7 @@ use crate::io::host::Host;
 use crate::io::probe::Needs;
 use crate::node::workload;
 use crate::placement::{self, Candidate, Plan, Rejection, Request, Strategy};
-use crate::plugin::{Fleet, Plugin};
+use crate::plugin::Plugin;
 use crate::redact;
 use crate::runargs;
 use crate::summary::{cut, Text};
@@ -234,15 +234,9 @@ pub async fn run<H: Host>(p: &Plugin, host: &H, args: &Value) -> Result<Reply<De
     // The whole check, whatever the request: a node's verdict does not depend on what was asked.
     let (checked, _) = p.check(host, &f.usable, Needs::ALL).await;
     let Plan { candidates, mut rejected } = placement::plan(&checked, &req);
-    // the clawnodes it could not ask (connected but unusable, or offline) are rejected too, with
-    // the one assessment's reason: placement never hides a node of the fleet
-    let unasked = Fleet { usable: Vec::new(), unusable: f.unusable.clone() };
-    rejected.extend(p.unusable_checked(unasked).into_iter().map(|c| Rejection {
-        node_id: c.report.node.id.clone(),
-        node_name: c.report.node.name.clone(),
-        reasons: vec![format!("{}: {}", c.verdict.state.as_str(), c.verdict.reason)],
-        held: Vec::new(),
-    }));
+    // the clawnodes it could not ask (connected but unusable, or offline) go through placement
+    // too, which rejects them by their state, after the others: it never hides a node
+    rejected.extend(placement::plan(&p.unusable_checked(f.unusable), &req).rejected);
     let mut d = Deployed {
         dry_run,
         placed: false,
