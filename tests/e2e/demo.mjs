@@ -10,7 +10,18 @@ import { tmpdir } from "node:os";
 import * as h from "./harness.mjs";
 
 const keep = !!process.env.KEEP && process.env.KEEP !== "0";
-const port = Number(process.env.DEMO_PORT ?? h.PORTS.demo);
+const port = demoPort(process.env.DEMO_PORT);
+
+/** DEMO_PORT as a TCP port (unset or empty: base+1), or a clear error before anything starts. */
+function demoPort(text) {
+  if (text === undefined || text.trim() === "") return h.PORTS.demo;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    process.stderr.write(`demo: DEMO_PORT must be a whole number from 1 to 65535, got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
 const wire = process.env.DEMO_WIRE || "legacy";
 // one folder per port: demos of two checkouts on two ports keep apart, and `stop` with the same
 // DEMO_PORT finds its own
